@@ -1,0 +1,45 @@
+"""Entry point for every customer-center view."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from terakoya.accounts.sessions import current_account
+
+View = Callable[..., HttpResponse]
+
+
+def customer_center(view: View) -> View:
+    """The request's host must belong to a workspace (404 otherwise)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "workspace", None) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def login_url_for(request: HttpRequest) -> str:
+    return reverse("accounts:login") + "?" + urlencode({"next": request.get_full_path()})
+
+
+def customer_required(view: View) -> View:
+    """A logged-out visitor goes to the one login page and comes back here afterwards."""
+
+    @customer_center
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = current_account(request)
+        if account is None:
+            return HttpResponseRedirect(login_url_for(request))
+        return view(request, *args, **kwargs)
+
+    return wrapper
