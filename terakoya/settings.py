@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "terakoya.activity",
     "terakoya.mail",
     "terakoya.contacts",
+    "terakoya.contacts.imports",
+    "terakoya.catalog",
     "terakoya.accounts",
     "terakoya.dashboard",
     "terakoya.portal",

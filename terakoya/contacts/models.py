@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,21 @@ class ConsentState(models.TextChoices):
     SUBSCRIBED = "subscribed", _("Subscribed")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
     NEVER_SUBSCRIBED = "never_subscribed", _("Never subscribed")
+
+
+class UnsubscribeReason(models.TextChoices):
+    MANUAL = "manual", _("Unsubscribed by staff")
+    OPTED_OUT = "opted_out", _("Opted out")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINT = "complaint", _("Spam complaint")
+
+
+class CreatedVia(models.TextChoices):
+    MANUAL = "manual", _("Added by staff")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    SIGNUP = "signup", _("Signup")
+    PURCHASE = "purchase", _("Purchase")
 
 
 def normalize_email(value: str) -> str:
@@ -36,6 +52,16 @@ class Contact(WorkspaceOwned):
         choices=ConsentState.choices,
         default=ConsentState.NEVER_SUBSCRIBED,
     )
+    # Only set while unsubscribed; the full story is in ConsentEvent.
+    unsubscribe_reason = models.CharField(max_length=12, choices=UnsubscribeReason.choices, blank=True)
+    created_via = models.CharField(max_length=10, choices=CreatedVia.choices, default=CreatedVia.MANUAL)
+    import_job = models.ForeignKey(
+        "contact_imports.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Lower-cased "email first last phone": the one column substring search runs on.
+    search_text = models.TextField(blank=True, editable=False)
+    # Bulk delete moves contacts to the trash; they can be restored for 30 days.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("contact")
@@ -43,6 +69,7 @@ class Contact(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "email"], name="contact_email_per_workspace")
         ]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="contact_ws_newest")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -59,3 +86,125 @@ class Contact(WorkspaceOwned):
 
     def preferred_language(self, workspace_default: str) -> str:
         return self.language or workspace_default
+
+    def build_search_text(self) -> str:
+        return " ".join(
+            p for p in (self.email, self.first_name, self.last_name, self.phone) if p
+        ).lower()
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "search_text" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_text"]  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Address(WorkspaceOwned):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(_("label"), max_length=60, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="JP")
+    region = models.CharField(_("prefecture / state"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    line1 = models.CharField(_("address line 1"), max_length=200, blank=True)
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_default = models.BooleanField(_("default address"), default=False)
+
+    class Meta:
+        verbose_name = _("address")
+        ordering = ["-is_default", "created_at"]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in (self.line1, self.city, self.region, self.country) if p)
+
+
+class Tag(WorkspaceOwned):
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("tag")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="tag_name_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactTag(WorkspaceOwned):
+    """A tag on a contact; remembers which import added it so a rollback removes only that."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_tags")
+    import_job = models.ForeignKey(
+        "contact_imports.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "tag"], name="one_tag_per_contact")
+        ]
+        indexes = [models.Index(fields=["tag", "contact"], name="contacttag_tag_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.contact_id}"
+
+
+class ConsentMethod(models.TextChoices):
+    STAFF_CREATE = "staff_create", _("Staff added the contact with consent")
+    IMPORT = "import", _("Imported with consent")
+    STAFF_UNSUBSCRIBE = "staff_unsubscribe", _("Staff unsubscribed")
+    DOUBLE_OPT_IN_REQUESTED = "doi_requested", _("Confirmation email sent")
+    DOUBLE_OPT_IN_CONFIRMED = "doi_confirmed", _("Contact confirmed by email")
+    UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    PREFERENCES = "preferences", _("Contact's notification settings")
+    BOUNCE = "bounce", _("Email bounced")
+    COMPLAINT = "complaint", _("Spam complaint")
+    API = "api", _("API")
+    SIGNUP = "signup", _("Signup form")
+
+
+class ConsentEvent(WorkspaceOwned):
+    """The marketing-consent ledger: one row per change (or request), never edited."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    from_state = models.CharField(max_length=20, choices=ConsentState.choices)
+    to_state = models.CharField(max_length=20, choices=ConsentState.choices)
+    method = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    reason = models.CharField(max_length=12, choices=UnsubscribeReason.choices, blank=True)
+    source = models.CharField(_("where consent came from"), max_length=300, blank=True)
+    wording = models.TextField(_("wording shown"), blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state} ({self.method})"
+
+
+class Segment(WorkspaceOwned):
+    """A saved filter of the contacts list."""
+
+    name = models.CharField(_("name"), max_length=120)
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="segment_name_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
