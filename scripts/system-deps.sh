@@ -3,6 +3,7 @@
 set -euo pipefail
 want=()
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || want+=(fonts-noto-cjk)  # Japanese in screenshots
 if [[ "${1:-}" == "bench" ]]; then
   command -v wrk >/dev/null 2>&1 || want+=(wrk)
 fi

@@ -10,6 +10,10 @@ workspace_patterns = [
     path("settings/test-email/", views.send_test, name="send_test_email"),
     path("activity/", views.activity, name="activity"),
     path("emails/", views.emails, name="emails"),
+    path("contacts/", include("terakoya.contacts.urls")),
+    path("imports/", include("terakoya.contacts.imports.urls")),
+    path("offers/", include("terakoya.catalog.urls")),
+    path("customers/", include("terakoya.accounts.dashboard_urls")),
 ]
 
 urlpatterns = [
