@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/", include("terakoya.dashboard.urls")),
     path("api/", include("terakoya.api.urls")),
     path("", include("terakoya.accounts.urls")),
+    path("", include("terakoya.contacts.portal_urls")),
     path("", include("terakoya.portal.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -14,6 +14,7 @@ workspace_patterns = [
     path("imports/", include("terakoya.contacts.imports.urls")),
     path("offers/", include("terakoya.catalog.urls")),
     path("customers/", include("terakoya.accounts.dashboard_urls")),
+    path("api-keys/", include("terakoya.api.dashboard_urls")),
 ]
 
 urlpatterns = [
