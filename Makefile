@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 
 install: $(VENV)/.installed ## Create the virtualenv and install Terakoya with its dev tools
-	@$(BIN)/python -m terakoya.cli compile_translations
+	@$(BIN)/python -m terakoya.core.i18n_compile
 
 migrate: install ## Apply database migrations
 	TERAKOYA_DEBUG=1 $(BIN)/terakoya migrate --noinput
@@ -40,7 +40,7 @@ test: install ## Run the whole test suite (browser tests included; needs Debian 
 check: install ## Lint, format check, type check, migrations check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy terakoya
+	TERAKOYA_DEBUG=1 $(BIN)/mypy terakoya
 	TERAKOYA_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 fmt: install ## Format and auto-fix the code

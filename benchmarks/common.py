@@ -65,7 +65,9 @@ def django_env(database_url: str, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "terakoya.settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789"),
+        "SECRET_KEY": os.environ.get(
+            "SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789"
+        ),
         "TERAKOYA_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
@@ -77,7 +79,11 @@ def django_env(database_url: str, **extra: str) -> dict[str, str]:
 def manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env, check=True, capture_output=True, text=True, cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     return result.stdout
 

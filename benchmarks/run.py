@@ -17,7 +17,9 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="", help="run benchmarks whose file or figure name contains this")
+    parser.add_argument(
+        "--only", default="", help="run benchmarks whose file or figure name contains this"
+    )
     parser.add_argument("--contacts", type=int, default=100_000)
     args = parser.parse_args()
     failed = 0

@@ -1,6 +1,6 @@
 """The `terakoya` console command: Django's management commands under one name.
 
-    terakoya run | worker | createworkspace | demo | migrate | <any manage.py command>
+terakoya run | worker | createworkspace | demo | migrate | <any manage.py command>
 """
 
 from __future__ import annotations

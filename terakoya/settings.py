@@ -47,7 +47,11 @@ TERAKOYA_BASE_DOMAIN = os.environ.get("TERAKOYA_BASE_DOMAIN", "localhost").lower
 TERAKOYA_BASE_HOSTS = sorted(
     {TERAKOYA_BASE_HOST, TERAKOYA_BASE_DOMAIN}
     | ({"127.0.0.1", "localhost", "[::1]", "testserver"} if (DEBUG or TESTING) else set())
-    | {h.strip().lower() for h in os.environ.get("TERAKOYA_EXTRA_HOSTS", "").split(",") if h.strip()}
+    | {
+        h.strip().lower()
+        for h in os.environ.get("TERAKOYA_EXTRA_HOSTS", "").split(",")
+        if h.strip()
+    }
 )
 TERAKOYA_DEFAULT_WORKSPACE = os.environ.get("TERAKOYA_DEFAULT_WORKSPACE", "")
 
@@ -190,6 +194,9 @@ if TESTING and "EMAIL_URL" not in os.environ:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Terakoya <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Customer login codes by SMS: console: | file:///dir | locmem: | twilio://SID:TOKEN@?from=+81…
+SMS_URL = os.environ.get("SMS_URL", "locmem:" if TESTING else "console:")
+SMS_TWILIO_BASE_URL = os.environ.get("SMS_TWILIO_BASE_URL", "https://api.twilio.com")
 TERAKOYA_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("TERAKOYA_OUTBOX_MAX_ATTEMPTS", "8"))
 
 # --- Auth -------------------------------------------------------------------------------------

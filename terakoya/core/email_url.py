@@ -1,7 +1,7 @@
 """Parse EMAIL_URL into Django email settings.
 
-Written by hand because the maintained parsers do not know our `file:///dir` one-file-per-message
-backend; the format is small: smtp://user:pass@host:port?tls=1|ssl=1, console:, file:///dir, locmem:.
+Written by hand: the maintained parsers do not know our `file:///dir` one-file-per-message
+backend. Formats: smtp://user:pass@host:port?tls=1 (or ssl=1), console:, file:///dir, locmem:.
 """
 
 from __future__ import annotations

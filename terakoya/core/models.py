@@ -21,7 +21,10 @@ class WorkspaceOwned(TimestampedModel):
     """A row that belongs to exactly one workspace, reachable only inside that workspace's scope."""
 
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("workspace"),
     )
     public_id = models.CharField(max_length=24, unique=True, default=new_public_id, editable=False)
 

@@ -23,7 +23,9 @@ def staff_view(roles: Iterable[str] | None = None) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, workspace_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, workspace_slug: str, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             membership = (
@@ -37,8 +39,8 @@ def staff_view(roles: Iterable[str] | None = None) -> Callable[[View], View]:
             if allowed is not None and membership.role not in allowed:
                 raise PermissionDenied
             workspace: Workspace = membership.workspace
-            request.workspace = workspace
-            request.membership = membership
+            request.workspace = workspace  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
             with scope(workspace=workspace):
                 return view(request, workspace, *args, **kwargs)
 

@@ -1,10 +1,10 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from terakoya.dashboard import views
 
 app_name = "dashboard"
 
-workspace_patterns = [
+workspace_patterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("settings/", views.workspace_settings, name="settings"),
     path("settings/test-email/", views.send_test, name="send_test_email"),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from terakoya.activity.labels import verb_label
 from terakoya.activity.models import ActivityEvent
 from terakoya.contacts.models import Contact
+from terakoya.core.http import StaffRequest
 from terakoya.dashboard.access import staff_view
 from terakoya.mail.emails import send_test_email
 from terakoya.mail.models import OutboxMessage
@@ -35,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view()
-def home(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def home(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     context = {
         "contact_count": Contact.objects.filter(workspace=workspace).count(),
         "recent_events": ActivityEvent.objects.filter(workspace=workspace)[:8],
@@ -48,7 +49,7 @@ def home(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @staff_view(roles=MANAGERS)
-def workspace_settings(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def workspace_settings(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     # The form edits a copy, so a rejected submission leaves request.workspace untouched.
     form_instance = Workspace.objects.get(pk=workspace.pk)
     if request.method == "POST":
@@ -64,16 +65,20 @@ def workspace_settings(request: HttpRequest, workspace: Workspace) -> HttpRespon
 
 @require_POST
 @staff_view(roles=MANAGERS)
-def send_test(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def send_test(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     send_test_email(
-        workspace, to=request.user.email, language=request.LANGUAGE_CODE or workspace.default_language
+        workspace,
+        to=request.user.email,
+        language=request.LANGUAGE_CODE or workspace.default_language,
     )
-    messages.success(request, _("A test email is on its way to %(email)s.") % {"email": request.user.email})
+    messages.success(
+        request, _("A test email is on its way to %(email)s.") % {"email": request.user.email}
+    )
     return redirect("dashboard:emails", workspace_slug=workspace.slug)
 
 
 @staff_view(roles=MANAGERS)
-def activity(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def activity(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     events = ActivityEvent.objects.filter(workspace=workspace).select_related("contact")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page.object_list:
@@ -82,7 +87,7 @@ def activity(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @staff_view(roles=MANAGERS)
-def emails(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def emails(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     outbox = OutboxMessage.objects.filter(workspace=workspace)
     status = request.GET.get("status", "")
     if status in {"queued", "sending", "sent", "failed"}:

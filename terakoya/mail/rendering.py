@@ -21,5 +21,7 @@ def render_email(template: str, context: dict[str, Any], language: str) -> Rende
         body_text = render_to_string(f"{template}/body.txt", context)
         body_html = render_to_string(f"{template}/body.html", context)
     return RenderedEmail(
-        subject=" ".join(subject.split())[:300], body_text=body_text.strip() + "\n", body_html=body_html
+        subject=" ".join(subject.split())[:300],
+        body_text=body_text.strip() + "\n",
+        body_html=body_html,
     )

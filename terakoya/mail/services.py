@@ -115,7 +115,9 @@ def send_outbox_message_now(workspace: Workspace, message_id: int) -> str:
         if message.status == OutboxStatus.QUEUED:
             from terakoya.mail.tasks import send_outbox_message
 
-            enqueue(send_outbox_message, workspace.pk, message.pk, run_after=message.next_attempt_at)
+            enqueue(
+                send_outbox_message, workspace.pk, message.pk, run_after=message.next_attempt_at
+            )
         return message.status
     message.status = OutboxStatus.SENT
     message.sent_at = timezone.now()

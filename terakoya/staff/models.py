@@ -31,7 +31,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("name"), max_length=150, blank=True)
     language = models.CharField(
-        _("language"), max_length=5, choices=[("ja", _("Japanese")), ("en", _("English"))],
+        _("language"),
+        max_length=5,
+        choices=[("ja", _("Japanese")), ("en", _("English"))],
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -41,7 +43,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # type: ignore[var-annotated]
 
     class Meta:
         verbose_name = _("staff user")

@@ -9,9 +9,20 @@ from django.utils.translation import gettext_lazy as _
 from terakoya.workspaces.models import Workspace
 
 COMMON_TIME_ZONES = [
-    "Asia/Tokyo", "UTC", "America/New_York", "America/Chicago", "America/Denver",
-    "America/Los_Angeles", "Europe/London", "Europe/Paris", "Europe/Berlin", "Asia/Seoul",
-    "Asia/Shanghai", "Asia/Singapore", "Australia/Sydney", "Pacific/Auckland",
+    "Asia/Tokyo",
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Asia/Seoul",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Australia/Sydney",
+    "Pacific/Auckland",
 ]
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+
+from terakoya.core.http import TerakoyaRequest
 from django.http.request import split_domain_port
 from django.shortcuts import render
 from django_scopes import scope
@@ -48,7 +50,7 @@ class WorkspaceHostMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TerakoyaRequest) -> HttpResponse:  # type: ignore[override]
         request.workspace = None
         request.is_base_host = False
         if request.path == "/healthz/live":

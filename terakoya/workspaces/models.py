@@ -20,8 +20,19 @@ DOMAIN_VALIDATOR = RegexValidator(
     _("Enter a domain name such as learn.example.com (no http://, no path)."),
 )
 RESERVED_SLUGS = {
-    "www", "api", "dashboard", "static", "media", "admin", "mail", "app", "login", "logout",
-    "password", "i18n", "healthz",
+    "www",
+    "api",
+    "dashboard",
+    "static",
+    "media",
+    "admin",
+    "mail",
+    "app",
+    "login",
+    "logout",
+    "password",
+    "i18n",
+    "healthz",
 }
 
 

@@ -46,7 +46,7 @@ def create_workspace(
 def update_workspace_settings(
     workspace: Workspace, *, actor: User, changes: dict[str, Any]
 ) -> Workspace:
-    changed = {}
+    changed: dict[str, str | None] = {}
     for field, value in changes.items():
         if field not in SETTINGS_FIELDS:
             raise ValueError(f"not a settings field: {field}")

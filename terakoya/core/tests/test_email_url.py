@@ -28,6 +28,10 @@ def test_unknown_scheme_is_refused():
 def test_file_backend_writes_one_file_per_message(tmp_path, settings):
     from django.core.mail import EmailMessage, get_connection
 
-    conn = get_connection("terakoya.mail.backends.OneFilePerMessageBackend", file_path=str(tmp_path))
-    conn.send_messages([EmailMessage("a", "b", to=["x@example.com"]), EmailMessage("c", "d", to=["y@example.com"])])
+    conn = get_connection(
+        "terakoya.mail.backends.OneFilePerMessageBackend", file_path=str(tmp_path)
+    )
+    conn.send_messages(
+        [EmailMessage("a", "b", to=["x@example.com"]), EmailMessage("c", "d", to=["y@example.com"])]
+    )
     assert len(list(tmp_path.glob("*.eml"))) == 2

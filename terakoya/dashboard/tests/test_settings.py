@@ -31,7 +31,9 @@ def png_bytes() -> bytes:
 
 def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_client, owner):
     # When the owner saves new settings with a logo
-    data = valid_settings(name="アルファ塾", time_zone="Europe/London", custom_domain="Learn.Example.org")
+    data = valid_settings(
+        name="アルファ塾", time_zone="Europe/London", custom_domain="Learn.Example.org"
+    )
     data["logo"] = SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png")
     response = owner_client.post(f"/dashboard/{workspace.slug}/settings/", data)
     # Then they are saved, the domain normalized
@@ -42,7 +44,10 @@ def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_clie
     assert workspace.custom_domain == "learn.example.org"
     assert workspace.logo.name.startswith("logos/")
     # And the header shows the logo instead of the name
-    assert "<img src=\"/media/logos/" in owner_client.get(f"/dashboard/{workspace.slug}/").content.decode()
+    assert (
+        '<img src="/media/logos/'
+        in owner_client.get(f"/dashboard/{workspace.slug}/").content.decode()
+    )
     # And the change is in the audit log with who made it
     event = ActivityEvent.objects.get(workspace=workspace, verb="workspace.settings_changed")
     assert event.actor_user == owner
@@ -60,12 +65,17 @@ def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_clie
 )
 def test_bad_settings_are_refused_and_change_nothing(workspace, owner_client, field, value):
     before = Workspace.objects.get(pk=workspace.pk)
-    response = owner_client.post(f"/dashboard/{workspace.slug}/settings/", valid_settings(**{field: value}))
+    response = owner_client.post(
+        f"/dashboard/{workspace.slug}/settings/", valid_settings(**{field: value})
+    )
     assert response.status_code == 200
     assert 'class="errorlist"' in response.content.decode()
     after = Workspace.objects.get(pk=workspace.pk)
     assert (after.name, after.time_zone, after.custom_domain, after.default_language) == (
-        before.name, before.time_zone, before.custom_domain, before.default_language,
+        before.name,
+        before.time_zone,
+        before.custom_domain,
+        before.default_language,
     )
 
 
@@ -96,7 +106,9 @@ def test_settings_page_is_japanese_for_japanese_visitors(workspace, owner_client
     assert "ワークスペースの設定" in response.content.decode()
 
 
-def test_test_email_goes_through_the_outbox(workspace, owner_client, owner, mailoutbox, django_capture_on_commit_callbacks):
+def test_test_email_goes_through_the_outbox(
+    workspace, owner_client, owner, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(f"/dashboard/{workspace.slug}/settings/test-email/")
     assert response.status_code == 302
@@ -108,6 +120,11 @@ def test_test_email_goes_through_the_outbox(workspace, owner_client, owner, mail
 def test_activity_log_of_another_workspace_is_invisible(workspace, other_workspace, owner_client):
     from terakoya.activity.services import record_event
 
-    record_event(other_workspace, verb="workspace.settings_changed", actor="someone-else", data={"secret": "x"})
+    record_event(
+        other_workspace,
+        verb="workspace.settings_changed",
+        actor="someone-else",
+        data={"secret": "x"},
+    )
     page = owner_client.get(f"/dashboard/{workspace.slug}/activity/")
     assert "someone-else" not in page.content.decode()

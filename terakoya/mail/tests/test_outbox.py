@@ -128,7 +128,9 @@ def test_sweep_enqueues_due_messages(workspace, smtp_settings, mailoutbox, setti
     assert len(mailoutbox) == 1
 
 
-def test_another_workspaces_message_is_not_sent_by_this_workspace(workspace, other_workspace, mailoutbox):
+def test_another_workspaces_message_is_not_sent_by_this_workspace(
+    workspace, other_workspace, mailoutbox
+):
     message = send_test_email(other_workspace, to="x@example.com", language="en")
     assert send_outbox_message_now(workspace, message.pk) == "missing"
     assert mailoutbox == []

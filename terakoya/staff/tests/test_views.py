@@ -41,7 +41,11 @@ def test_password_change_requires_current_password(owner_client, owner):
     # When the current password is wrong
     response = owner_client.post(
         "/dashboard/password/",
-        {"old_password": "wrong", "new_password1": "新しい パスワード 2026", "new_password2": "新しい パスワード 2026"},
+        {
+            "old_password": "wrong",
+            "new_password1": "新しい パスワード 2026",
+            "new_password2": "新しい パスワード 2026",
+        },
     )
     # Then nothing changes
     assert response.status_code == 200
@@ -50,7 +54,11 @@ def test_password_change_requires_current_password(owner_client, owner):
     # When it is right, the Japanese passphrase with spaces is accepted
     response = owner_client.post(
         "/dashboard/password/",
-        {"old_password": STAFF_PASSWORD, "new_password1": "新しい パスワード 2026", "new_password2": "新しい パスワード 2026"},
+        {
+            "old_password": STAFF_PASSWORD,
+            "new_password1": "新しい パスワード 2026",
+            "new_password2": "新しい パスワード 2026",
+        },
     )
     assert response.status_code == 302
     owner.refresh_from_db()

@@ -19,7 +19,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         stop = None if options["no_scheduler"] else start_scheduler_thread()
         try:
-            worker_args = ["--queue-name", "*", "--interval", str(options["interval"]), "--no-reload"]
+            worker_args = [
+                "--queue-name",
+                "*",
+                "--interval",
+                str(options["interval"]),
+                "--no-reload",
+            ]
             if options["batch"]:
                 worker_args.append("--batch")
             call_command("db_worker", *worker_args)

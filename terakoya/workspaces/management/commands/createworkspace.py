@@ -32,9 +32,15 @@ class Command(BaseCommand):
             owner = User.objects.create_user(email, o["owner_password"])
         try:
             workspace = create_workspace(
-                name=o["name"], slug=o["slug"], owner=owner, default_language=o["language"],
-                time_zone=o["time_zone"], is_default=o["default"],
+                name=o["name"],
+                slug=o["slug"],
+                owner=owner,
+                default_language=o["language"],
+                time_zone=o["time_zone"],
+                is_default=o["default"],
             )
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            )
         self.stdout.write(f"Created workspace {workspace.slug} ({workspace.public_url}/)")

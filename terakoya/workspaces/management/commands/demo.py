@@ -60,13 +60,19 @@ class Command(BaseCommand):
                 for email, first, last, language in DEMO_CONTACTS:
                     if not Contact.objects.filter(workspace=workspace, email=email).exists():
                         create_contact(
-                            workspace, email=email, first_name=first, last_name=last,
-                            language=language, actor="demo",
+                            workspace,
+                            email=email,
+                            first_name=first,
+                            last_name=last,
+                            language=language,
+                            actor="demo",
                         )
                 customer = Contact.objects.get(workspace=workspace, email=CUSTOMER_EMAIL)
                 if not hasattr(customer, "account") or not customer.account.has_usable_password:
                     set_customer_password(
-                        workspace, contact=customer, password=credentials["customer_password"],
+                        workspace,
+                        contact=customer,
+                        password=credentials["customer_password"],
                         actor="demo",
                     )
         credentials_file.write_text(json.dumps(credentials, indent=2))
