@@ -77,7 +77,10 @@ def _fresh_cache() -> Iterator[None]:
     """Rate limits and cached lookups never leak from one test into the next."""
     from django.core.cache import cache
 
+    from terakoya.workspaces.middleware import forget_hosts
+
     cache.clear()
+    forget_hosts()
     yield
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,9 +23,31 @@ def default_workspace() -> Workspace | None:
     return Workspace.objects.filter(is_default=True).first()
 
 
+# Host → workspace lookups are cached per process for a few seconds: every page needs one,
+# and a renamed workspace or a new domain showing up five seconds later is harmless.
+HOST_CACHE_SECONDS = 5.0
+_host_cache: dict[str, tuple[float, tuple[Workspace | None, bool, bool]]] = {}
+
+
+def forget_hosts() -> None:
+    _host_cache.clear()
+
+
 def resolve_host(hostname: str) -> tuple[Workspace | None, bool, bool]:
-    """Return (workspace, is_base_host, known)."""
+    """Return (workspace, is_base_host, known), cached briefly per process."""
     hostname = hostname.lower().rstrip(".")
+    now = time.monotonic()
+    hit = _host_cache.get(hostname)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    result = _resolve_host(hostname)
+    if len(_host_cache) > 10_000:
+        _host_cache.clear()
+    _host_cache[hostname] = (now + HOST_CACHE_SECONDS, result)
+    return result
+
+
+def _resolve_host(hostname: str) -> tuple[Workspace | None, bool, bool]:
     if hostname in settings.TERAKOYA_BASE_HOSTS:
         return default_workspace(), True, True
     suffix = "." + settings.TERAKOYA_BASE_DOMAIN

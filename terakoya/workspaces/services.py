@@ -10,6 +10,7 @@ from django.db.models.fields.files import FieldFile
 from terakoya.activity.services import record_event
 from terakoya.staff.models import User
 from terakoya.workspaces.hosts import forget_custom_domains
+from terakoya.workspaces.middleware import forget_hosts
 from terakoya.workspaces.models import Membership, Role, Workspace
 
 SETTINGS_FIELDS = ("name", "logo", "default_language", "time_zone", "custom_domain")
@@ -72,6 +73,7 @@ def update_workspace_settings(
     workspace.save()
     if "custom_domain" in changed:
         transaction.on_commit(forget_custom_domains)
+    transaction.on_commit(forget_hosts)
     record_event(workspace, verb="workspace.settings_changed", actor=actor, data=changed)
     return workspace
 
