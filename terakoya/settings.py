@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "terakoya.mail",
     "terakoya.contacts",
     "terakoya.contacts.imports",
+    "terakoya.contacts.merge",
     "terakoya.catalog",
     "terakoya.accounts",
     "terakoya.dashboard",

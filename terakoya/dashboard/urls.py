@@ -12,6 +12,7 @@ workspace_patterns: list[URLPattern | URLResolver] = [
     path("emails/", views.emails, name="emails"),
     path("contacts/", include("terakoya.contacts.urls")),
     path("imports/", include("terakoya.contacts.imports.urls")),
+    path("merge/", include("terakoya.contacts.merge.urls")),
     path("offers/", include("terakoya.catalog.urls")),
     path("customers/", include("terakoya.accounts.dashboard_urls")),
     path("api-keys/", include("terakoya.api.dashboard_urls")),
