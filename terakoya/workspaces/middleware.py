@@ -6,12 +6,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
-
-from terakoya.core.http import TerakoyaRequest
 from django.http.request import split_domain_port
 from django.shortcuts import render
 from django_scopes import scope
 
+from terakoya.core.http import TerakoyaRequest
 from terakoya.workspaces.models import Workspace
 
 BASE_HOST_ONLY_PREFIXES = ("/dashboard/", "/api/")
