@@ -1,22 +1,72 @@
-"""Every write to customer accounts (ARCHITECTURE.md §4 rule 2)."""
+"""Every write to customer accounts (ARCHITECTURE.md §4 rule 2).
+
+Responses never depend on whether an email belongs to a customer: the public entry points
+(`login_with_password`, `request_login_code`, `request_password_reset`) do the same rate-limit
+bookkeeping for every email and only queue work (emails, SMS) for real customers.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from terakoya.accounts.models import CustomerAccount
+from terakoya.accounts import tokens
+from terakoya.accounts.models import (
+    CustomerAccount,
+    LoginAttempt,
+    LoginMethod,
+    LoginSettings,
+    LoginToken,
+    SmsMessage,
+    TokenPurpose,
+)
 from terakoya.activity.services import record_event
 from terakoya.contacts.models import Contact, normalize_email
+from terakoya.core.ratelimit import Limit, Verdict, enforce, hit, peek, reset
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
 
+LINK_TTL = timedelta(minutes=10)
+CODE_TTL = timedelta(minutes=4)
+PHONE_CODE_TTL = timedelta(minutes=10)
+MAX_CODE_TRIES = 5
+
+LOGIN_PER_IP = Limit("login-ip", 30, 15 * 60)
+LOGIN_PER_EMAIL = Limit("login-email", 10, 15 * 60)
+CODE_REQUEST_PER_IP = Limit("code-request-ip", 10, 60 * 60)
+CODE_REQUEST_PER_EMAIL = Limit("code-request-email", 5, 60 * 60)
+CODE_VERIFY_PER_IP = Limit("code-verify-ip", 30, 15 * 60)
+CODE_VERIFY_PER_EMAIL = Limit("code-verify-email", 15, 15 * 60)
+RESET_REQUEST_PER_IP = Limit("reset-request-ip", 10, 60 * 60)
+RESET_REQUEST_PER_EMAIL = Limit("reset-request-email", 5, 60 * 60)
+SMS_PER_PHONE = Limit("sms-phone", 5, 60 * 60)
+PHONE_VERIFY_PER_ACCOUNT = Limit("phone-verify-account", 5, 60 * 60)
+EMAIL_LIMITS = (
+    LOGIN_PER_EMAIL,
+    CODE_REQUEST_PER_EMAIL,
+    CODE_VERIFY_PER_EMAIL,
+    RESET_REQUEST_PER_EMAIL,
+)
+
 # Verified against when the email is unknown, so both paths cost one argon2 verify.
 _DUMMY_HASH: list[str] = []
+
+
+class AccountLocked(Exception):  # noqa: N818
+    """Right password, but too many consecutive failures: use the email code or a reset."""
+
+
+class InvalidPhone(ValueError):
+    pass
 
 
 def _dummy_hash() -> str:
@@ -25,34 +75,618 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[0]
 
 
+def _subject(workspace: Workspace, value: str) -> str:
+    return f"{workspace.pk}:{value}"
+
+
+def get_login_settings(workspace: Workspace) -> LoginSettings:
+    found = LoginSettings.objects.with_scopes_disabled().filter(workspace=workspace).first()
+    if found is None:
+        found, _created = LoginSettings.objects.with_scopes_disabled().get_or_create(
+            workspace=workspace
+        )
+    return found
+
+
+def customer_language(workspace: Workspace, contact: Contact) -> str:
+    return contact.preferred_language(workspace.default_language) or "en"
+
+
+def _find_account(workspace: Workspace, email: str, *, create: bool) -> CustomerAccount | None:
+    """The active account of the contact with this email; contacts without one get one."""
+    email = normalize_email(email)
+    if not email:
+        return None
+    account = (
+        CustomerAccount.objects.with_scopes_disabled()
+        .filter(workspace=workspace, contact__email=email, contact__deleted_at__isnull=True)
+        .select_related("contact")
+        .first()
+    )
+    if account is None and create:
+        contact = (
+            Contact.objects.with_scopes_disabled()
+            .filter(workspace=workspace, email=email, deleted_at__isnull=True)
+            .first()
+        )
+        if contact is not None:
+            account, _created = CustomerAccount.objects.with_scopes_disabled().get_or_create(
+                workspace=workspace, contact=contact
+            )
+    if account is None or not account.is_active:
+        return None
+    return account
+
+
+def _expire_tokens(account: CustomerAccount, *purposes: str) -> None:
+    LoginToken.objects.with_scopes_disabled().filter(
+        workspace_id=account.workspace_id, account=account, purpose__in=purposes, used_at=None
+    ).update(used_at=timezone.now())
+
+
+def _record_attempt(
+    workspace: Workspace,
+    account: CustomerAccount | None,
+    method: str,
+    *,
+    succeeded: bool,
+    ip: str | None,
+    user_agent: str = "",
+) -> None:
+    LoginAttempt.objects.with_scopes_disabled().create(
+        workspace=workspace,
+        account=account,
+        method=method,
+        succeeded=succeeded,
+        ip=ip or None,
+        user_agent=user_agent[:300],
+    )
+
+
+def _complete_login(
+    workspace: Workspace,
+    account: CustomerAccount,
+    method: str,
+    *,
+    ip: str | None,
+    user_agent: str = "",
+) -> None:
+    """Bookkeeping of every successful login: failures forgotten, reset links dead."""
+    CustomerAccount.objects.with_scopes_disabled().filter(pk=account.pk).update(
+        failed_logins=0, last_login_at=timezone.now()
+    )
+    account.failed_logins = 0
+    _expire_tokens(account, TokenPurpose.PASSWORD_RESET)
+    _record_attempt(workspace, account, method, succeeded=True, ip=ip, user_agent=user_agent)
+
+
+# --- Passwords --------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def set_customer_password(
-    workspace: Workspace, *, contact: Contact, password: str, actor: Any = None,
+    workspace: Workspace,
+    *,
+    contact: Contact,
+    password: str,
+    actor: Any = None,
     must_change: bool = False,
+    verb: str = "account.password_set",
 ) -> CustomerAccount:
+    """Set a password; every session of the customer ends and every reset link dies."""
     validate_password(password)
-    account, _ = CustomerAccount.objects.with_scopes_disabled().get_or_create(
+    account, _created = CustomerAccount.objects.with_scopes_disabled().get_or_create(
         workspace=workspace, contact=contact
     )
     account.password = make_password(password)
     account.must_change_password = must_change
     account.session_epoch += 1
+    account.failed_logins = 0
     account.save()
-    record_event(workspace, verb="account.password_set", actor=actor, contact=contact)
+    _expire_tokens(account, TokenPurpose.PASSWORD_RESET)
+    record_event(workspace, verb=verb, actor=actor, contact=contact)
     return account
 
 
-def authenticate_customer(workspace: Workspace, *, email: str, password: str) -> CustomerAccount | None:
-    account = (
-        CustomerAccount.objects.filter(
-            workspace=workspace, contact__email=normalize_email(email), is_active=True
-        )
-        .select_related("contact")
-        .first()
-    )
+def authenticate_customer(
+    workspace: Workspace, *, email: str, password: str
+) -> CustomerAccount | None:
+    """The account whose password this is (no bookkeeping, no limits); None otherwise."""
+    account = _find_account(workspace, email, create=False)
     if account is None or not account.has_usable_password:
         check_password(password, _dummy_hash())
         return None
     if not check_password(password, account.password):
         return None
     return account
+
+
+def login_with_password(
+    workspace: Workspace, *, email: str, password: str, ip: str | None, user_agent: str = ""
+) -> CustomerAccount | None:
+    """The password login of the customer center. Raises RateLimited or AccountLocked."""
+    enforce(
+        (LOGIN_PER_IP, _subject(workspace, ip or "")),
+        (LOGIN_PER_EMAIL, _subject(workspace, normalize_email(email))),
+    )
+    account = _find_account(workspace, email, create=False)
+    if account is None or not account.has_usable_password:
+        check_password(password, _dummy_hash())
+        _record_attempt(
+            workspace, None, LoginMethod.PASSWORD, succeeded=False, ip=ip, user_agent=user_agent
+        )
+        return None
+    with transaction.atomic():
+        if not check_password(password, account.password):
+            CustomerAccount.objects.with_scopes_disabled().filter(pk=account.pk).update(
+                failed_logins=F("failed_logins") + 1
+            )
+            _record_attempt(
+                workspace,
+                account,
+                LoginMethod.PASSWORD,
+                succeeded=False,
+                ip=ip,
+                user_agent=user_agent,
+            )
+            return None
+        if account.is_locked:
+            _record_attempt(
+                workspace,
+                account,
+                LoginMethod.PASSWORD,
+                succeeded=False,
+                ip=ip,
+                user_agent=user_agent,
+            )
+            raise AccountLocked
+        _complete_login(workspace, account, LoginMethod.PASSWORD, ip=ip, user_agent=user_agent)
+    return account
+
+
+@transaction.atomic
+def change_password(
+    workspace: Workspace, *, account: CustomerAccount, new_password: str
+) -> CustomerAccount:
+    """The customer's own change (the view checked the current password)."""
+    account = set_customer_password(
+        workspace,
+        contact=account.contact,
+        password=new_password,
+        actor=account.contact.email,
+        verb="account.password_changed",
+    )
+    _send_password_changed(workspace, account)
+    return account
+
+
+def _send_password_changed(workspace: Workspace, account: CustomerAccount) -> None:
+    from terakoya.accounts.emails import send_password_changed
+
+    send_password_changed(workspace, account=account)
+
+
+@transaction.atomic
+def log_out_everywhere(workspace: Workspace, *, account: CustomerAccount) -> CustomerAccount:
+    CustomerAccount.objects.with_scopes_disabled().filter(pk=account.pk).update(
+        session_epoch=F("session_epoch") + 1
+    )
+    account.refresh_from_db(fields=["session_epoch"])
+    record_event(
+        workspace,
+        verb="account.logged_out_everywhere",
+        actor=account.contact.email,
+        contact=account.contact,
+    )
+    return account
+
+
+# --- Password reset ---------------------------------------------------------------------------
+
+
+def _issue_reset(workspace: Workspace, account: CustomerAccount) -> str:
+    _expire_tokens(account, TokenPurpose.PASSWORD_RESET)
+    secret = tokens.new_link_token()
+    minutes = get_login_settings(workspace).reset_link_minutes
+    LoginToken.objects.with_scopes_disabled().create(
+        workspace=workspace,
+        account=account,
+        purpose=TokenPurpose.PASSWORD_RESET,
+        token_hash=tokens.token_hash(workspace.pk, TokenPurpose.PASSWORD_RESET, secret),
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+    from terakoya.accounts.emails import send_password_reset
+
+    send_password_reset(workspace, account=account, token=secret, minutes=minutes)
+    return secret
+
+
+def request_password_reset(workspace: Workspace, *, email: str, ip: str | None) -> None:
+    """ "Forgot password": the same for every email; only customers get an email."""
+    enforce(
+        (RESET_REQUEST_PER_IP, _subject(workspace, ip or "")),
+        (RESET_REQUEST_PER_EMAIL, _subject(workspace, normalize_email(email))),
+    )
+    with transaction.atomic():
+        account = _find_account(workspace, email, create=True)
+        if account is not None:
+            _issue_reset(workspace, account)
+
+
+@transaction.atomic
+def send_password_reset(workspace: Workspace, *, contact: Contact, actor: Any) -> None:
+    """Staff's "Send password reset"."""
+    account, _created = CustomerAccount.objects.with_scopes_disabled().get_or_create(
+        workspace=workspace, contact=contact
+    )
+    _issue_reset(workspace, account)
+    record_event(workspace, verb="account.reset_sent", actor=actor, contact=contact)
+
+
+def _active_link(workspace: Workspace, purpose: str, secret: str) -> LoginToken | None:
+    if not secret or len(secret) > 200:
+        return None
+    wanted = tokens.token_hash(workspace.pk, purpose, secret)
+    token = (
+        LoginToken.objects.with_scopes_disabled()
+        .filter(
+            workspace=workspace,
+            purpose=purpose,
+            token_hash=wanted,
+            used_at=None,
+            expires_at__gt=timezone.now(),
+            account__is_active=True,
+        )
+        .select_related("account", "account__contact")
+        .first()
+    )
+    if token is None or not tokens.matches(token.token_hash, wanted):
+        return None
+    return token
+
+
+def check_reset_token(workspace: Workspace, secret: str) -> LoginToken | None:
+    return _active_link(workspace, TokenPurpose.PASSWORD_RESET, secret)
+
+
+@transaction.atomic
+def reset_password(
+    workspace: Workspace, *, secret: str, password: str, ip: str | None, user_agent: str = ""
+) -> CustomerAccount | None:
+    """Use a reset link once. Raises ValidationError for a weak password (link kept)."""
+    token = check_reset_token(workspace, secret)
+    if token is None:
+        return None
+    token = LoginToken.objects.with_scopes_disabled().select_for_update().get(pk=token.pk)
+    if token.used_at is not None:
+        return None
+    validate_password(password)
+    account = set_customer_password(
+        workspace,
+        contact=token.account.contact,
+        password=password,
+        actor=token.account.contact.email,
+        verb="account.password_reset",
+    )
+    _complete_login(workspace, account, LoginMethod.RESET, ip=ip, user_agent=user_agent)
+    _send_password_changed(workspace, account)
+    return account
+
+
+# --- Email link + code ------------------------------------------------------------------------
+
+
+def request_login_code(workspace: Workspace, *, email: str, ip: str | None) -> None:
+    """Email a sign-in link (10 min) and a 6-digit code (4 min); the code also by SMS."""
+    enforce(
+        (CODE_REQUEST_PER_IP, _subject(workspace, ip or "")),
+        (CODE_REQUEST_PER_EMAIL, _subject(workspace, normalize_email(email))),
+    )
+    with transaction.atomic():
+        account = _find_account(workspace, email, create=True)
+        if account is None:
+            return
+        issue_login_code(workspace, account=account)
+
+
+def issue_login_code(workspace: Workspace, *, account: CustomerAccount) -> tuple[str, str]:
+    """Returns (link secret, code). Older unused links and codes of the customer die."""
+    _expire_tokens(account, TokenPurpose.LOGIN_LINK, TokenPurpose.LOGIN_CODE)
+    batch = tokens.new_batch()
+    link, code = tokens.new_link_token(), tokens.new_code()
+    now = timezone.now()
+    LoginToken.objects.with_scopes_disabled().bulk_create(
+        [
+            LoginToken(
+                workspace=workspace,
+                account=account,
+                purpose=TokenPurpose.LOGIN_LINK,
+                batch=batch,
+                token_hash=tokens.token_hash(workspace.pk, TokenPurpose.LOGIN_LINK, link),
+                expires_at=now + LINK_TTL,
+            ),
+            LoginToken(
+                workspace=workspace,
+                account=account,
+                purpose=TokenPurpose.LOGIN_CODE,
+                batch=batch,
+                token_hash=tokens.token_hash(
+                    workspace.pk, TokenPurpose.LOGIN_CODE, code, account_id=account.pk
+                ),
+                expires_at=now + CODE_TTL,
+            ),
+        ]
+    )
+    from terakoya.accounts.emails import send_login_code, sms_login_code
+
+    send_login_code(workspace, account=account, link=link, code=code)
+    phone = account.sms_phone
+    if phone and get_login_settings(workspace).allow_sms_code:
+        if hit(SMS_PER_PHONE, _subject(workspace, phone)).allowed:
+            sms_login_code(workspace, account=account, phone=phone, code=code)
+    return link, code
+
+
+def check_login_link(workspace: Workspace, secret: str) -> LoginToken | None:
+    """For the confirm page: never consumes anything."""
+    return _active_link(workspace, TokenPurpose.LOGIN_LINK, secret)
+
+
+@transaction.atomic
+def consume_login_link(
+    workspace: Workspace, *, secret: str, ip: str | None, user_agent: str = ""
+) -> CustomerAccount | None:
+    token = check_login_link(workspace, secret)
+    if token is None:
+        return None
+    token = LoginToken.objects.with_scopes_disabled().select_for_update().get(pk=token.pk)
+    if token.used_at is not None:
+        return None
+    _use_batch(token)
+    account = (
+        CustomerAccount.objects.with_scopes_disabled()
+        .select_related("contact")
+        .get(pk=token.account_id)
+    )
+    _complete_login(workspace, account, LoginMethod.EMAIL_LINK, ip=ip, user_agent=user_agent)
+    return account
+
+
+def _use_batch(token: LoginToken) -> None:
+    now = timezone.now()
+    token.used_at = now
+    LoginToken.objects.with_scopes_disabled().filter(pk=token.pk).update(used_at=now)
+    if token.batch:
+        LoginToken.objects.with_scopes_disabled().filter(
+            workspace_id=token.workspace_id, batch=token.batch, used_at=None
+        ).update(used_at=now)
+
+
+def _check_code(
+    workspace: Workspace, account: CustomerAccount | None, purpose: str, code: str
+) -> LoginToken | None:
+    """The active code token of `account` matching `code`; a miss costs one of its tries."""
+    code = tokens.normalize_code(code)
+    token = None
+    if account is not None:
+        token = (
+            LoginToken.objects.with_scopes_disabled()
+            .select_for_update()
+            .filter(
+                workspace=workspace,
+                account=account,
+                purpose=purpose,
+                used_at=None,
+                expires_at__gt=timezone.now(),
+                failed_attempts__lt=MAX_CODE_TRIES,
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    candidate = tokens.token_hash(
+        workspace.pk, purpose, code, account_id=account.pk if account else None
+    )
+    if token is None:
+        tokens.matches(candidate, candidate)  # same work as a real comparison
+        return None
+    if code and tokens.matches(token.token_hash, candidate):
+        return token
+    LoginToken.objects.with_scopes_disabled().filter(pk=token.pk).update(
+        failed_attempts=F("failed_attempts") + 1
+    )
+    return None
+
+
+def verify_login_code(
+    workspace: Workspace, *, email: str, code: str, ip: str | None, user_agent: str = ""
+) -> CustomerAccount | None:
+    """Sign in with the 6-digit code. Raises RateLimited."""
+    enforce(
+        (CODE_VERIFY_PER_IP, _subject(workspace, ip or "")),
+        (CODE_VERIFY_PER_EMAIL, _subject(workspace, normalize_email(email))),
+    )
+    with transaction.atomic():
+        account = _find_account(workspace, email, create=False)
+        token = _check_code(workspace, account, TokenPurpose.LOGIN_CODE, code)
+        if token is None or account is None:
+            _record_attempt(
+                workspace,
+                account,
+                LoginMethod.EMAIL_CODE,
+                succeeded=False,
+                ip=ip,
+                user_agent=user_agent,
+            )
+            return None
+        _use_batch(token)
+        _complete_login(workspace, account, LoginMethod.EMAIL_CODE, ip=ip, user_agent=user_agent)
+        return account
+
+
+# --- Phone verification -----------------------------------------------------------------------
+
+
+def parse_phone(value: str, *, region: str | None) -> str:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value or "", region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(_("Enter a valid phone number, for example +81 90 1234 5678.")) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(_("Enter a valid phone number, for example +81 90 1234 5678."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def start_phone_verification(
+    workspace: Workspace, *, account: CustomerAccount, phone: str, ip: str | None
+) -> str:
+    """Text a code to `phone`; returns the E.164 number. Raises InvalidPhone or RateLimited."""
+    region = "JP" if workspace.default_language == "ja" else None
+    number = parse_phone(phone, region=region)
+    enforce(
+        (PHONE_VERIFY_PER_ACCOUNT, _subject(workspace, f"account:{account.pk}")),
+        (SMS_PER_PHONE, _subject(workspace, number)),
+    )
+    code = tokens.new_code()
+    with transaction.atomic():
+        _expire_tokens(account, TokenPurpose.PHONE_VERIFY)
+        LoginToken.objects.with_scopes_disabled().create(
+            workspace=workspace,
+            account=account,
+            purpose=TokenPurpose.PHONE_VERIFY,
+            phone=number,
+            token_hash=tokens.token_hash(
+                workspace.pk, TokenPurpose.PHONE_VERIFY, code, account_id=account.pk
+            ),
+            expires_at=timezone.now() + PHONE_CODE_TTL,
+        )
+        from terakoya.accounts.emails import sms_phone_code
+
+        sms_phone_code(workspace, account=account, phone=number, code=code)
+    return number
+
+
+@transaction.atomic
+def confirm_phone(workspace: Workspace, *, account: CustomerAccount, code: str) -> str | None:
+    """The verified number, or None for a wrong/expired code."""
+    token = _check_code(workspace, account, TokenPurpose.PHONE_VERIFY, code)
+    if token is None:
+        return None
+    _use_batch(token)
+    now = timezone.now()
+    CustomerAccount.objects.with_scopes_disabled().filter(pk=account.pk).update(
+        verified_phone=token.phone, phone_verified_at=now
+    )
+    account.verified_phone, account.phone_verified_at = token.phone, now
+    contact = account.contact
+    if contact.phone != token.phone:
+        contact.phone = token.phone
+        contact.save(update_fields=["phone", "updated_at"])
+    record_event(
+        workspace,
+        verb="account.phone_verified",
+        actor=contact.email,
+        contact=contact,
+        data={"phone": token.phone},
+    )
+    return token.phone
+
+
+# --- SMS outbox -------------------------------------------------------------------------------
+
+
+def queue_sms(
+    workspace: Workspace, *, contact: Contact | None, kind: str, to: str, body: str
+) -> SmsMessage:
+    message = SmsMessage.objects.with_scopes_disabled().create(
+        workspace=workspace, contact=contact, kind=kind, to_phone=to, body=body
+    )
+    from terakoya.accounts.tasks import send_sms_message
+    from terakoya.core.tasks import enqueue
+
+    enqueue(send_sms_message, workspace.pk, message.pk)
+    return message
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemporaryPassword:
+    account: CustomerAccount
+    message: str
+    language: str
+
+
+@transaction.atomic
+def set_temporary_password(
+    workspace: Workspace, *, contact: Contact, password: str, actor: Any, send_email: bool
+) -> TemporaryPassword:
+    """Must be changed at next login; all sessions end; audited; a message to copy."""
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    account = set_customer_password(
+        workspace,
+        contact=contact,
+        password=password,
+        actor=actor,
+        must_change=True,
+        verb="account.temporary_password_set",
+    )
+    language = customer_language(workspace, contact)
+    login_url = workspace.absolute_url(reverse("accounts:login"))
+    with translation.override(language):
+        message = render_to_string(
+            "accounts/dashboard/temporary_message.txt",
+            {
+                "workspace": workspace,
+                "name": contact.name_for(language),
+                "email": contact.email,
+                "password": password,
+                "login_url": login_url,
+            },
+        ).strip()
+    if send_email:
+        from terakoya.accounts.emails import send_temporary_password
+
+        send_temporary_password(workspace, account=account, password=password, login_url=login_url)
+    return TemporaryPassword(account=account, message=message, language=language)
+
+
+def rate_limit_state(workspace: Workspace, contact: Contact) -> list[tuple[Limit, Verdict]]:
+    """The limits that currently block this customer's email."""
+    subject = _subject(workspace, normalize_email(contact.email))
+    state = [(limit, peek(limit, subject)) for limit in EMAIL_LIMITS]
+    return [(limit, verdict) for limit, verdict in state if not verdict.allowed]
+
+
+@transaction.atomic
+def unlock_customer(workspace: Workspace, *, contact: Contact, actor: Any) -> None:
+    subject = _subject(workspace, normalize_email(contact.email))
+    for limit in EMAIL_LIMITS:
+        reset(limit, subject)
+    if contact.phone:
+        reset(SMS_PER_PHONE, _subject(workspace, contact.phone))
+    CustomerAccount.objects.with_scopes_disabled().filter(
+        workspace=workspace, contact=contact
+    ).update(failed_logins=0)
+    record_event(workspace, verb="account.unlocked", actor=actor, contact=contact)
+
+
+@transaction.atomic
+def save_login_settings(
+    workspace: Workspace,
+    *,
+    values: dict[str, Any],
+    text_overrides: dict[str, dict[str, str]],
+    actor: Any,
+) -> LoginSettings:
+    login_settings = get_login_settings(workspace)
+    for field in ("allow_password", "allow_email_code", "allow_sms_code", "reset_link_minutes"):
+        setattr(login_settings, field, values[field])
+    login_settings.text_overrides = text_overrides
+    login_settings.save()
+    record_event(workspace, verb="account.login_settings_changed", actor=actor)
+    return login_settings

@@ -1,49 +1,127 @@
+"""Customer-center login pages: password, forgot/reset, email link + code, logout."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from terakoya.accounts.forms import PasswordLoginForm
-from terakoya.accounts.services import authenticate_customer
+from terakoya.accounts import services
+from terakoya.accounts.forms import CodeForm, EmailForm, NewPasswordForm, PasswordLoginForm
 from terakoya.accounts.sessions import current_account, log_in, log_out
+from terakoya.accounts.texts import page_texts
+from terakoya.core.ratelimit import RateLimited, client_ip
 from terakoya.portal.access import customer_center
+
+RESET_SESSION = "reset-token:{}"
+LINK_SESSION = "link-token:{}"
+CODE_EMAIL_SESSION = "code-email:{}"
+NEXT_SESSION = "login-next:{}"
 
 
 def safe_next(request: HttpRequest) -> str:
     """Only same-workspace destinations are followed."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and target.startswith("/") and not target.startswith("//"):
+    if (
+        target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return reverse("portal:home")
 
 
+def _key(template: str, request: HttpRequest) -> str:
+    return template.format(request.workspace.pk)
+
+
+def _ua(request: HttpRequest) -> str:
+    return str(request.META.get("HTTP_USER_AGENT", ""))[:300]
+
+
+def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    minutes = max(1, -(-exc.retry_after // 60))
+    response = render(request, "accounts/too_many.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _after_login(request: HttpRequest, account: Any, destination: str) -> HttpResponse:
+    log_in(request, account)
+    if account.must_change_password:
+        return HttpResponseRedirect(
+            reverse("portal:password") + "?" + urlencode({"next": destination})
+        )
+    return HttpResponseRedirect(destination)
+
+
+def _settings(request: HttpRequest) -> Any:
+    return services.get_login_settings(request.workspace)
+
+
+def _with_next(name: str, next_url: str) -> str:
+    url = reverse(name)
+    return url + "?" + urlencode({"next": next_url}) if next_url != reverse("portal:home") else url
+
+
+@never_cache
 @customer_center
 def login(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request)
     if current_account(request) is not None and request.method == "GET":
-        return HttpResponseRedirect(safe_next(request))
+        return HttpResponseRedirect(next_url)
+    login_settings = _settings(request)
+    if not login_settings.allow_password:
+        return HttpResponseRedirect(_with_next("accounts:code_request", next_url))
     form = PasswordLoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        account = authenticate_customer(
-            request.workspace,
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-        )
-        if account is not None:
-            log_in(request, account)
-            return HttpResponseRedirect(safe_next(request))
-        error = _("That email and password do not match. Please try again.")
+        try:
+            account = services.login_with_password(
+                request.workspace,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+                user_agent=_ua(request),
+            )
+        except RateLimited as exc:
+            return too_many(request, exc)
+        except services.AccountLocked:
+            error = _(
+                "Password login is locked for this account after too many failed attempts. "
+                "Sign in with a code sent by email, or reset your password."
+            )
+        else:
+            if account is not None:
+                return _after_login(request, account, next_url)
+            error = _("That email and password do not match. Please try again.")
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "error": error, "next": safe_next(request)},
-        status=200,
+        {
+            "form": form,
+            "error": error,
+            "next": next_url,
+            "texts": page_texts(request.workspace, "login", get_language()),
+            "login_settings": login_settings,
+        },
     )
 
 
@@ -52,3 +130,180 @@ def login(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     log_out(request, request.workspace)
     return HttpResponseRedirect(reverse("accounts:login"))
+
+
+# --- Forgot / reset ---------------------------------------------------------------------------
+
+
+@never_cache
+@customer_center
+def forgot(request: HttpRequest) -> HttpResponse:
+    if not _settings(request).allow_password:
+        raise Http404
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_password_reset(
+                request.workspace, email=form.cleaned_data["email"], ip=client_ip(request)
+            )
+        except RateLimited as exc:
+            return too_many(request, exc)
+        return HttpResponseRedirect(reverse("accounts:forgot_sent"))
+    return render(
+        request,
+        "accounts/forgot.html",
+        {"form": form, "texts": page_texts(request.workspace, "recovery", get_language())},
+    )
+
+
+@customer_center
+def forgot_sent(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/forgot_sent.html",
+        {"texts": page_texts(request.workspace, "recovery", get_language())},
+    )
+
+
+@never_cache
+@customer_center
+def reset_token(request: HttpRequest, token: str) -> HttpResponse:
+    """Move the token from the URL into the session, so it leaves history and Referer."""
+    request.session[_key(RESET_SESSION, request)] = token[:200]
+    return _no_referrer(HttpResponseRedirect(reverse("accounts:reset")))
+
+
+@never_cache
+@customer_center
+def reset(request: HttpRequest) -> HttpResponse:
+    secret = str(request.session.get(_key(RESET_SESSION, request), ""))
+    token = services.check_reset_token(request.workspace, secret)
+    texts = page_texts(request.workspace, "reset", get_language())
+    if token is None:
+        request.session.pop(_key(RESET_SESSION, request), None)
+        return _no_referrer(render(request, "accounts/reset_invalid.html", {"texts": texts}))
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.reset_password(
+                request.workspace,
+                secret=secret,
+                password=form.cleaned_data["new_password1"],
+                ip=client_ip(request),
+                user_agent=_ua(request),
+            )
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+        else:
+            request.session.pop(_key(RESET_SESSION, request), None)
+            if account is None:
+                return _no_referrer(
+                    render(request, "accounts/reset_invalid.html", {"texts": texts})
+                )
+            log_in(request, account)
+            from django.contrib import messages
+
+            messages.success(request, _("Your new password is saved. You are signed in."))
+            return _no_referrer(HttpResponseRedirect(reverse("portal:home")))
+    return _no_referrer(
+        render(
+            request,
+            "accounts/reset.html",
+            {"form": form, "texts": texts, "email": token.account.contact.email},
+        )
+    )
+
+
+# --- Email link + code ------------------------------------------------------------------------
+
+
+def _require_codes(request: HttpRequest) -> None:
+    if not _settings(request).allow_email_code:
+        raise Http404
+
+
+@never_cache
+@customer_center
+def code_request(request: HttpRequest) -> HttpResponse:
+    _require_codes(request)
+    next_url = safe_next(request)
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            services.request_login_code(request.workspace, email=email, ip=client_ip(request))
+        except RateLimited as exc:
+            return too_many(request, exc)
+        request.session[_key(CODE_EMAIL_SESSION, request)] = email
+        request.session[_key(NEXT_SESSION, request)] = next_url
+        return HttpResponseRedirect(reverse("accounts:code_enter"))
+    return render(
+        request,
+        "accounts/code_request.html",
+        {"form": form, "next": next_url, "login_settings": _settings(request)},
+    )
+
+
+@never_cache
+@customer_center
+def code_enter(request: HttpRequest) -> HttpResponse:
+    _require_codes(request)
+    email = str(request.session.get(_key(CODE_EMAIL_SESSION, request), ""))
+    form = CodeForm(request.POST or None, initial={"email": email})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.verify_login_code(
+                request.workspace,
+                email=form.cleaned_data["email"],
+                code=form.cleaned_data["code"],
+                ip=client_ip(request),
+                user_agent=_ua(request),
+            )
+        except RateLimited as exc:
+            return too_many(request, exc)
+        if account is not None:
+            destination = str(request.session.pop(_key(NEXT_SESSION, request), "")) or reverse(
+                "portal:home"
+            )
+            request.session.pop(_key(CODE_EMAIL_SESSION, request), None)
+            return _after_login(request, account, destination)
+        error = _(
+            "That code is wrong or has expired. Check the latest email, or ask for a new code."
+        )
+    return render(
+        request, "accounts/code_enter.html", {"form": form, "error": error, "email": email}
+    )
+
+
+@never_cache
+@customer_center
+def link_token(request: HttpRequest, token: str) -> HttpResponse:
+    """A GET (maybe an email scanner) only parks the token in the session; nothing is used."""
+    request.session[_key(LINK_SESSION, request)] = token[:200]
+    return _no_referrer(HttpResponseRedirect(reverse("accounts:link_confirm")))
+
+
+@never_cache
+@customer_center
+def link_confirm(request: HttpRequest) -> HttpResponse:
+    _require_codes(request)
+    secret = str(request.session.get(_key(LINK_SESSION, request), ""))
+    token = services.check_login_link(request.workspace, secret)
+    if token is None:
+        request.session.pop(_key(LINK_SESSION, request), None)
+        return _no_referrer(render(request, "accounts/link_invalid.html"))
+    if request.method == "POST":
+        account = services.consume_login_link(
+            request.workspace, secret=secret, ip=client_ip(request), user_agent=_ua(request)
+        )
+        request.session.pop(_key(LINK_SESSION, request), None)
+        if account is None:
+            return _no_referrer(render(request, "accounts/link_invalid.html"))
+        destination = str(request.session.pop(_key(NEXT_SESSION, request), "")) or reverse(
+            "portal:home"
+        )
+        return _no_referrer(_after_login(request, account, destination))
+    return _no_referrer(
+        render(request, "accounts/link_confirm.html", {"contact": token.account.contact})
+    )

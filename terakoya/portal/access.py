@@ -40,6 +40,12 @@ def customer_required(view: View) -> View:
         account = current_account(request)
         if account is None:
             return HttpResponseRedirect(login_url_for(request))
+        password_url = reverse("portal:password")
+        if account.must_change_password and request.path != password_url:
+            # A temporary password set by staff must be replaced before anything else.
+            return HttpResponseRedirect(
+                password_url + "?" + urlencode({"next": request.get_full_path()})
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

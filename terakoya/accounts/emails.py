@@ -1,0 +1,135 @@
+"""One function per email or text message (ARCHITECTURE.md §4 rule 4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from terakoya.accounts.services import CODE_TTL, LINK_TTL, customer_language, queue_sms
+from terakoya.mail.models import OutboxMessage
+from terakoya.mail.services import queue_email
+
+if TYPE_CHECKING:
+    from terakoya.accounts.models import CustomerAccount, SmsMessage
+    from terakoya.workspaces.models import Workspace
+
+LOGIN_EMAIL_KINDS = (
+    "accounts.password_reset",
+    "accounts.login_code",
+    "accounts.password_changed",
+    "accounts.temporary_password",
+)
+
+
+def _url(workspace: Workspace, name: str, *args: str) -> str:
+    # Built from the workspace's configured host, never from a request's Host header.
+    return workspace.absolute_url(reverse(name, args=args))
+
+
+def send_password_reset(
+    workspace: Workspace, *, account: CustomerAccount, token: str, minutes: int
+) -> OutboxMessage:
+    contact = account.contact
+    language = customer_language(workspace, contact)
+    return queue_email(
+        workspace,
+        kind="accounts.password_reset",
+        to=contact.email,
+        template="emails/accounts/password_reset",
+        context={
+            "name": contact.name_for(language),
+            "reset_url": _url(workspace, "accounts:reset_token", token),
+            "minutes": minutes,
+        },
+        language=language,
+        contact=contact,
+    )
+
+
+def send_login_code(
+    workspace: Workspace, *, account: CustomerAccount, link: str, code: str
+) -> OutboxMessage:
+    contact = account.contact
+    language = customer_language(workspace, contact)
+    return queue_email(
+        workspace,
+        kind="accounts.login_code",
+        to=contact.email,
+        template="emails/accounts/login_code",
+        context={
+            "name": contact.name_for(language),
+            "link_url": _url(workspace, "accounts:link_token", link),
+            "code": code,
+            "link_minutes": int(LINK_TTL.total_seconds() // 60),
+            "code_minutes": int(CODE_TTL.total_seconds() // 60),
+        },
+        language=language,
+        contact=contact,
+    )
+
+
+def send_password_changed(workspace: Workspace, *, account: CustomerAccount) -> OutboxMessage:
+    contact = account.contact
+    language = customer_language(workspace, contact)
+    return queue_email(
+        workspace,
+        kind="accounts.password_changed",
+        to=contact.email,
+        template="emails/accounts/password_changed",
+        context={
+            "name": contact.name_for(language),
+            "recovery_url": _url(workspace, "accounts:forgot"),
+        },
+        language=language,
+        contact=contact,
+    )
+
+
+def send_temporary_password(
+    workspace: Workspace, *, account: CustomerAccount, password: str, login_url: str
+) -> OutboxMessage:
+    contact = account.contact
+    language = customer_language(workspace, contact)
+    return queue_email(
+        workspace,
+        kind="accounts.temporary_password",
+        to=contact.email,
+        template="emails/accounts/temporary_password",
+        context={
+            "name": contact.name_for(language),
+            "email": contact.email,
+            "password": password,
+            "login_url": login_url,
+        },
+        language=language,
+        contact=contact,
+    )
+
+
+def sms_login_code(
+    workspace: Workspace, *, account: CustomerAccount, phone: str, code: str
+) -> SmsMessage:
+    with translation.override(customer_language(workspace, account.contact)):
+        body = _("%(code)s is your sign-in code for %(workspace)s. It expires in 4 minutes.") % {
+            "code": code,
+            "workspace": workspace.name,
+        }
+    return queue_sms(
+        workspace, contact=account.contact, kind="accounts.login_code", to=phone, body=body
+    )
+
+
+def sms_phone_code(
+    workspace: Workspace, *, account: CustomerAccount, phone: str, code: str
+) -> SmsMessage:
+    with translation.override(customer_language(workspace, account.contact)):
+        body = _("%(code)s is your code to confirm this phone number for %(workspace)s.") % {
+            "code": code,
+            "workspace": workspace.name,
+        }
+    return queue_sms(
+        workspace, contact=account.contact, kind="accounts.phone_code", to=phone, body=body
+    )

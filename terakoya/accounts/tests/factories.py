@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.test import Client
+
+from terakoya.accounts.models import CustomerAccount
+from terakoya.accounts.services import set_customer_password
+from terakoya.core.factories import ContactFactory
+from terakoya.mail.models import OutboxMessage
+
+PASSWORD = "correct horse battery"  # noqa: S105
+
+
+def make_customer(
+    workspace: Any, *, email: str = "hanako@example.com", password: str = PASSWORD, **contact: Any
+) -> CustomerAccount:
+    person = ContactFactory(workspace=workspace, email=email, **contact)
+    return set_customer_password(workspace, contact=person, password=password, actor="test")
+
+
+def latest_email(workspace: Any, kind: str) -> OutboxMessage:
+    message = OutboxMessage.objects.filter(workspace=workspace, kind=kind).order_by("-id").first()
+    assert message is not None, f"no {kind} email queued"
+    return message
+
+
+def link_in(message: OutboxMessage, prefix: str) -> str:
+    found = re.search(r"https?://\S+" + re.escape(prefix) + r"[A-Za-z0-9_-]+/", message.body_text)
+    assert found, message.body_text
+    return found.group(0)
+
+
+def code_in(message: OutboxMessage) -> str:
+    found = re.search(r"\b(\d{6})\b", message.subject)
+    assert found, message.subject
+    return found.group(1)
+
+
+def path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
+
+
+def comparable(response: Any, typed: str = "") -> tuple[int, str, str]:
+    """Status, redirect target and body with the CSRF token (and what the visitor typed,
+    echoed back in the form) taken out."""
+    body = response.content.decode()
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", body)
+    if typed:
+        body = body.replace(typed, "TYPED")
+    return response.status_code, response.get("Location", ""), body
+
+
+def login(client: Client, email: str, password: str = PASSWORD, **extra: Any) -> Any:
+    return client.post("/login/", {"email": email, "password": password}, **extra)
