@@ -1,5 +1,9 @@
 """The JSON API lives under /api/v1/ (django-ninja routers per app are added here)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from terakoya.api.main import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", api.urls),
+]

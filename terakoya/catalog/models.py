@@ -38,7 +38,9 @@ class Grant(WorkspaceOwned):
 
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="grants")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="grants")
-    source = models.CharField(max_length=12, choices=GrantSource.choices, default=GrantSource.MANUAL)
+    source = models.CharField(
+        max_length=12, choices=GrantSource.choices, default=GrantSource.MANUAL
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -49,7 +51,11 @@ class Grant(WorkspaceOwned):
     )
     revoked_by_label = models.CharField(max_length=200, blank=True)
     import_job = models.ForeignKey(
-        "contact_imports.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "contact_imports.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -63,7 +69,9 @@ class Grant(WorkspaceOwned):
                 name="one_active_grant_per_offer",
             )
         ]
-        indexes = [models.Index(fields=["workspace", "offer", "revoked_at"], name="grant_offer_active")]
+        indexes = [
+            models.Index(fields=["workspace", "offer", "revoked_at"], name="grant_offer_active")
+        ]
 
     def __str__(self) -> str:
         return f"{self.offer_id} → {self.contact_id}"

@@ -53,10 +53,18 @@ class Contact(WorkspaceOwned):
         default=ConsentState.NEVER_SUBSCRIBED,
     )
     # Only set while unsubscribed; the full story is in ConsentEvent.
-    unsubscribe_reason = models.CharField(max_length=12, choices=UnsubscribeReason.choices, blank=True)
-    created_via = models.CharField(max_length=10, choices=CreatedVia.choices, default=CreatedVia.MANUAL)
+    unsubscribe_reason = models.CharField(
+        max_length=12, choices=UnsubscribeReason.choices, blank=True
+    )
+    created_via = models.CharField(
+        max_length=10, choices=CreatedVia.choices, default=CreatedVia.MANUAL
+    )
     import_job = models.ForeignKey(
-        "contact_imports.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "contact_imports.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # Lower-cased "email first last phone": the one column substring search runs on.
     search_text = models.TextField(blank=True, editable=False)
@@ -67,7 +75,9 @@ class Contact(WorkspaceOwned):
         verbose_name = _("contact")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "email"], name="contact_email_per_workspace")
+            models.UniqueConstraint(
+                fields=["workspace", "email"], name="contact_email_per_workspace"
+            )
         ]
         indexes = [models.Index(fields=["workspace", "-created_at"], name="contact_ws_newest")]
 
@@ -81,7 +91,11 @@ class Contact(WorkspaceOwned):
 
     def name_for(self, language: str) -> str:
         """Japanese order is family name first."""
-        parts = (self.last_name, self.first_name) if language == "ja" else (self.first_name, self.last_name)
+        parts = (
+            (self.last_name, self.first_name)
+            if language == "ja"
+            else (self.first_name, self.last_name)
+        )
         return " ".join(p for p in parts if p) or self.email
 
     def preferred_language(self, workspace_default: str) -> str:
@@ -141,7 +155,11 @@ class ContactTag(WorkspaceOwned):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_tags")
     import_job = models.ForeignKey(
-        "contact_imports.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "contact_imports.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -208,3 +226,52 @@ class Segment(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DoubleOptInToken(WorkspaceOwned):
+    """A re-subscribe confirmation link: stored hashed, single use, expiring."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="opt_in_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    requested_by_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"opt-in for {self.contact_id}"
+
+
+class BulkStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BulkJob(WorkspaceOwned):
+    """One bulk action on contacts: what, on which filter, and how far it got."""
+
+    action = models.CharField(max_length=20)
+    params = models.JSONField(default=dict, blank=True)
+    selection = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=BulkStatus.choices, default=BulkStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    affected = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, int(self.processed * 100 / self.total))

@@ -1,0 +1,104 @@
+"""The NinjaAPI instance served at /api/v1/ (OpenAPI at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django_scopes import scope
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from terakoya.api.schemas import ErrorOut
+from terakoya.api.services import authenticate_key
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer tk_…` with a key created in the workspace's API key settings."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        key = authenticate_key(token)
+        if key is None:
+            return None
+        request.api_key = key  # type: ignore[attr-defined]
+        return key
+
+
+api = NinjaAPI(
+    title="Terakoya API",
+    version="1",
+    description=(
+        "Contacts, tags, offers, grants, marketing consent and imports of one workspace. "
+        "Every request needs `Authorization: Bearer <API key>`; keys are created by workspace "
+        "owners and admins in the dashboard. Ids are public ids; another workspace's object is "
+        "a 404, exactly like a missing one."
+    ),
+    auth=ApiKeyAuth(),
+    urls_namespace="api-v1",
+    docs_url=None,
+)
+
+# Every operation documents these.
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def workspace_of(request: HttpRequest) -> Any:
+    return request.auth.workspace  # type: ignore[attr-defined]
+
+
+def in_key_scope(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the operation inside the API key's workspace scope (not the host's)."""
+
+    @functools.wraps(func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with scope(workspace=workspace_of(request)):
+            return func(request, *args, **kwargs)
+
+    return wrapper
+
+
+@api.exception_handler(ValidationError)
+def django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    detail = "; ".join(m for msgs in errors.values() for m in msgs)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def ninja_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    detail = [
+        {
+            "type": str(err.get("type", "")),
+            "loc": [x if isinstance(x, int) else str(x) for x in err.get("loc", ())],
+            "msg": str(err.get("msg", "")),
+        }
+        for err in exc.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": "Unauthorized"}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found"}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+from terakoya.api import contacts_api  # noqa: E402
+
+api.add_router("/", contacts_api.router)

@@ -1,0 +1,31 @@
+"""One function per email (ARCHITECTURE.md §4 rule 4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+
+from terakoya.mail.models import OutboxMessage
+from terakoya.mail.services import queue_email
+
+if TYPE_CHECKING:
+    from terakoya.contacts.models import Contact
+    from terakoya.workspaces.models import Workspace
+
+
+def send_double_opt_in_email(
+    workspace: Workspace, *, contact: Contact, raw_token: str
+) -> OutboxMessage:
+    """Asks the contact to confirm, with one button on our page, that they want marketing email."""
+    url = workspace.absolute_url(reverse("contacts_public:confirm_subscription", args=[raw_token]))
+    language = contact.preferred_language(workspace.default_language)
+    return queue_email(
+        workspace,
+        kind="contacts.double_opt_in",
+        to=contact.email,
+        template="emails/contacts/double_opt_in",
+        context={"confirm_url": url, "name": contact.name_for(language)},
+        language=language,
+        contact=contact,
+    )

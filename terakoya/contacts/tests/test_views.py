@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from terakoya.activity.models import ActivityEvent
+from terakoya.catalog.models import Grant
+from terakoya.contacts import services
+from terakoya.contacts.models import BulkJob, ConsentEvent, ConsentState, Contact, Segment
+from terakoya.contacts.tests.factories import OfferFactory
+from terakoya.core.factories import MembershipFactory
+from terakoya.workspaces.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, *args, ws="alpha"):
+    return reverse(f"dashboard:contacts:{name}", args=[ws, *args])
+
+
+def test_list_search_presets_and_member_mark(owner_client, workspace):
+    # given a member and a subscribed non-member
+    offer = OfferFactory(workspace=workspace)
+    services.create_contact(
+        workspace, email="hanako@example.com", first_name="花子", last_name="山田", offers=[offer]
+    )
+    services.create_contact(
+        workspace,
+        email="john@example.com",
+        first_name="John",
+        subscribe=True,
+        consent_source="form",
+    )
+    # when searching in Japanese
+    page = owner_client.get(url("list"), {"q": "山田"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "hanako@example.com" in body and "john@example.com" not in body
+    assert "Member" in body
+    # presets
+    assert (
+        "john@example.com"
+        in owner_client.get(url("list"), {"preset": "subscribed"}).content.decode()
+    )
+    assert (
+        "john@example.com"
+        not in owner_client.get(url("list"), {"preset": "members"}).content.decode()
+    )
+    # garbage filters never fail
+    for params in (
+        {"created_from": "nope"},
+        {"sort": "x"},
+        {"page": "-1"},
+        {"tag": "zzz"},
+        {"q": "\x00" * 3},
+        {"preset": "bogus"},
+    ):
+        assert owner_client.get(url("list"), params).status_code == 200
+
+
+def test_add_single_contact_with_consent(owner_client, workspace):
+    offer = OfferFactory(workspace=workspace)
+    # unticked → never subscribed
+    response = owner_client.post(
+        url("add"),
+        {
+            "email": "a@example.com",
+            "first_name": "花子",
+            "last_name": "山田",
+            "phone": "03-1234-5678",
+            "tags": "A、B",
+            "offers": [offer.public_id],
+        },
+    )
+    contact = Contact.objects.get(email="a@example.com")
+    assert response.status_code == 302
+    assert (
+        contact.consent_state == ConsentState.NEVER_SUBSCRIBED and contact.phone == "+81312345678"
+    )
+    assert Grant.objects.filter(contact=contact).count() == 1
+    assert contact.contact_tags.count() == 2
+    # ticked without source → error, nothing created
+    response = owner_client.post(url("add"), {"email": "b@example.com", "subscribe": "on"})
+    assert (
+        response.status_code == 200 and not Contact.objects.filter(email="b@example.com").exists()
+    )
+    # ticked with source → subscribed with a ledger row stating the wording
+    owner_client.post(
+        url("add"), {"email": "b@example.com", "subscribe": "on", "consent_source": "seminar"}
+    )
+    event = ConsentEvent.objects.get(contact__email="b@example.com")
+    assert event.source == "seminar" and event.wording == "Subscribe to marketing email"
+
+
+def test_duplicate_links_to_existing_contact(owner_client, workspace):
+    existing = services.create_contact(workspace, email="a@example.com")
+    response = owner_client.post(url("add"), {"email": "A@example.com"})
+    assert response.status_code == 200
+    assert url("detail", existing.public_id) in response.content.decode()
+
+
+def test_contact_page_has_no_subscribe_for_existing_contact(owner_client, workspace):
+    contact = services.create_contact(workspace, email="a@example.com")
+    body = owner_client.get(url("detail", contact.public_id)).content.decode()
+    assert "Why is there no" in body and "Send confirmation email" in body
+    # posting a consent change through the edit form does nothing
+    owner_client.post(
+        url("edit", contact.public_id), {"email": "a@example.com", "consent_state": "subscribed"}
+    )
+    contact.refresh_from_db()
+    assert contact.consent_state == ConsentState.NEVER_SUBSCRIBED
+    # request opt-in, unsubscribe
+    owner_client.post(url("request_opt_in", contact.public_id))
+    assert ConsentEvent.objects.filter(contact=contact, method="doi_requested").exists()
+    owner_client.post(url("unsubscribe", contact.public_id))
+    contact.refresh_from_db()
+    assert contact.consent_state == ConsentState.UNSUBSCRIBED
+
+
+def test_contact_page_edits_tags_grants_addresses(owner_client, workspace):
+    offer = OfferFactory(workspace=workspace)
+    contact = services.create_contact(workspace, email="a@example.com")
+    owner_client.post(
+        url("edit", contact.public_id),
+        {"email": "a@example.com", "first_name": "太郎", "phone": "bad"},
+    )
+    contact.refresh_from_db()
+    assert contact.first_name == ""  # bad phone: nothing changed
+    owner_client.post(
+        url("edit", contact.public_id), {"email": "a@example.com", "first_name": "太郎"}
+    )
+    owner_client.post(url("tag_add", contact.public_id), {"name": "VIP"})
+    owner_client.post(url("grant", contact.public_id), {"offer": offer.public_id})
+    owner_client.post(url("revoke", contact.public_id, offer.public_id))
+    owner_client.post(url("address_add", contact.public_id), {"city": "札幌市", "country": "JP"})
+    body = owner_client.get(url("detail", contact.public_id)).content.decode()
+    assert "太郎" in body and "VIP" in body and offer.name in body and "札幌市" in body
+    grant = Grant.objects.get(contact=contact)
+    assert grant.revoked_at is not None  # history stays
+    tag = contact.contact_tags.get().tag
+    owner_client.post(url("tag_remove", contact.public_id, tag.public_id))
+    assert not contact.contact_tags.exists()
+    assert ActivityEvent.objects.filter(contact=contact, verb="grant.revoked").exists()
+
+
+def test_segments_save_and_delete(owner_client, workspace):
+    response = owner_client.post(url("segment_save") + "?preset=subscribed&q=abc", {"name": "Subs"})
+    segment = Segment.objects.get()
+    assert response.status_code == 302 and segment.filters == {"q": "abc", "consent": "subscribed"}
+    owner_client.post(url("segment_delete", segment.public_id))
+    assert not Segment.objects.exists()
+
+
+def test_bulk_tag_with_preview_then_run(owner_client, workspace):
+    a = services.create_contact(workspace, email="a@example.com")
+    services.create_contact(workspace, email="b@example.com")
+    # step 1: preview shows count and sample
+    preview = owner_client.post(
+        url("bulk") + "?q=a%40", {"scope": "all", "action": "add_tag", "tag": "X"}
+    )
+    assert preview.status_code == 200
+    assert "This affects 1 contact." in preview.content.decode()
+    # step 2: confirmed
+    response = owner_client.post(
+        url("bulk") + "?q=a%40", {"scope": "all", "action": "add_tag", "tag": "X", "confirmed": "1"}
+    )
+    job = BulkJob.objects.get()
+    assert response.status_code == 302 and job.status == "done" and job.affected == 1
+    assert a.contact_tags.get().tag.name == "X"
+    event = ActivityEvent.objects.get(verb="contacts.bulk_action")
+    assert event.data["selection"]["filters"] == {"q": "a@"}
+    assert owner_client.get(url("bulk_job", job.public_id)).status_code == 200
+
+
+def test_bulk_delete_needs_typing_and_restores(owner_client, workspace):
+    a = services.create_contact(workspace, email="a@example.com")
+    data = {"scope": "selected", "ids": [a.public_id], "action": "delete", "confirmed": "1"}
+    owner_client.post(url("bulk"), data)
+    a.refresh_from_db()
+    assert a.deleted_at is None
+    owner_client.post(url("bulk"), {**data, "confirm": "DELETE"})
+    a.refresh_from_db()
+    assert a.deleted_at is not None
+    assert "a@example.com" in owner_client.get(url("trash")).content.decode()
+    assert "a@example.com" not in owner_client.get(url("list")).content.decode()
+    owner_client.post(
+        url("bulk"),
+        {
+            "scope": "selected",
+            "ids": [a.public_id],
+            "action": "restore",
+            "trashed": "1",
+            "confirmed": "1",
+        },
+    )
+    a.refresh_from_db()
+    assert a.deleted_at is None
+
+
+def test_large_bulk_action_runs_as_a_task(
+    owner_client, workspace, monkeypatch, django_capture_on_commit_callbacks
+):
+    from terakoya.contacts import bulk
+
+    monkeypatch.setattr(bulk, "BACKGROUND_THRESHOLD", 2)
+    for i in range(3):
+        services.create_contact(
+            workspace, email=f"c{i}@example.com", subscribe=True, consent_source="x"
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("bulk"), {"scope": "all", "action": "unsubscribe", "confirmed": "1"})
+    job = BulkJob.objects.get()
+    assert job.status == "done" and job.processed == 3
+    assert Contact.objects.filter(consent_state="unsubscribed").count() == 3
+    assert ConsentEvent.objects.filter(method="staff_unsubscribe").count() == 3
+
+
+def test_japanese_contacts_page(owner_client, workspace):
+    owner_client.cookies["django_language"] = "ja"
+    response = owner_client.get(url("list"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert "連絡先" in response.content.decode()
+
+
+def test_second_workspace_cannot_see_or_touch(client, workspace, other_workspace):
+    # given a staff member of the other workspace only
+    outsider = MembershipFactory(workspace=other_workspace, role=Role.OWNER).user
+    client = Client()
+    client.force_login(outsider)
+    contact = services.create_contact(workspace, email="a@example.com")
+    offer = OfferFactory(workspace=workspace)
+    pid = contact.public_id
+    # every page of workspace alpha is a 404
+    for name, args in [("list", []), ("add", []), ("trash", []), ("export", []), ("detail", [pid])]:
+        assert client.get(url(name, *args)).status_code == 404
+    # their own workspace URLs cannot reach alpha's contact
+    for name, args in [
+        ("detail", [pid]),
+        ("edit", [pid]),
+        ("unsubscribe", [pid]),
+        ("trash_one", [pid]),
+        ("revoke", [pid, offer.public_id]),
+        ("request_opt_in", [pid]),
+    ]:
+        assert (
+            client.post(url(name, *args, ws="beta"), {"email": "x@example.com"}).status_code == 404
+        )
+    client.post(
+        url("bulk", ws="beta"),
+        {
+            "scope": "selected",
+            "ids": [pid],
+            "action": "delete",
+            "confirmed": "1",
+            "confirm": "DELETE",
+        },
+    )
+    contact.refresh_from_db()
+    assert contact.deleted_at is None
+    export = client.get(url("export", ws="beta"))
+    assert b"a@example.com" not in b"".join(export.streaming_content)

@@ -1,0 +1,490 @@
+"""Contacts pages in the dashboard, and the public double-opt-in confirmation page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from terakoya.activity.labels import verb_label
+from terakoya.activity.models import ActivityEvent
+from terakoya.catalog.models import Grant, Offer
+from terakoya.catalog.services import grant_offer, revoke_offer
+from terakoya.contacts import bulk, services
+from terakoya.contacts.export import export_rows
+from terakoya.contacts.forms import (
+    CONSENT_PRESETS,
+    AddressForm,
+    BulkForm,
+    ContactCreateForm,
+    ContactEditForm,
+    FilterForm,
+    GrantForm,
+    SegmentForm,
+    TagForm,
+)
+from terakoya.contacts.models import Address, BulkJob, ConsentState, Contact, Segment, Tag
+from terakoya.contacts.queries import contact_queryset, with_member_flag
+from terakoya.dashboard.access import staff_view
+from terakoya.workspaces.models import Workspace
+
+PAGE_SIZE = 50
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def filters_from_request(
+    request: HttpRequest, workspace: Workspace
+) -> tuple[dict[str, Any], FilterForm]:
+    form = FilterForm(request.GET or None, workspace=workspace)
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        for key in ("q", "segment", "tag", "offer", "created_from", "created_to", "sort"):
+            value = form.cleaned_data.get(key)
+            if value not in (None, ""):
+                filters[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    preset = request.GET.get("preset", "")
+    if preset == "members":
+        filters["member"] = "true"
+    elif preset in ConsentState.values:
+        filters["consent"] = preset
+    return filters, form
+
+
+def _contact(workspace: Workspace, public_id: str, *, trashed_ok: bool = True) -> Contact:
+    contact = Contact.objects.filter(workspace=workspace, public_id=public_id).first()
+    if contact is None or (contact.deleted_at is not None and not trashed_ok):
+        raise Http404
+    return contact
+
+
+def _back(workspace: Workspace, contact: Contact) -> HttpResponse:
+    return redirect(
+        "dashboard:contacts:detail", workspace_slug=workspace.slug, public_id=contact.public_id
+    )
+
+
+@staff_view()
+def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    filters, form = filters_from_request(request, workspace)
+    qs = with_member_flag(contact_queryset(workspace, **filters)).prefetch_related(
+        "contact_tags__tag"
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "total": page.paginator.count,
+        "presets": CONSENT_PRESETS,
+        "preset": request.GET.get("preset", ""),
+        "querystring": query.urlencode(),
+        "filters": filters,
+        "filters_query": urlencode(filters),
+        "segment_form": SegmentForm(),
+        "segments": Segment.objects.filter(workspace=workspace),
+        "bulk_form": BulkForm(workspace=workspace),
+        "trash_count": Contact.objects.filter(
+            workspace=workspace, deleted_at__isnull=False
+        ).count(),
+    }
+    return render(request, "contacts/list.html", context)
+
+
+@staff_view()
+def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    form = ContactCreateForm(request.POST or None, workspace=workspace)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        offers = list(Offer.objects.filter(workspace=workspace, public_id__in=data["offers"]))
+        try:
+            contact = services.create_contact(
+                workspace,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                language=data["language"],
+                tags=form.tag_names(),
+                offers=offers,
+                subscribe=data["subscribe"],
+                consent_source=data["consent_source"],
+                consent_wording=str(form.fields["subscribe"].label),
+                actor=request.user,
+                ip=_ip(request),
+            )
+        except services.DuplicateContactError as exc:
+            existing = exc.existing
+            form.add_error("email", exc.messages[0])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Contact added."))
+            return _back(workspace, contact)
+    return render(request, "contacts/add.html", {"form": form, "existing": existing})
+
+
+@staff_view()
+def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    edit_form = ContactEditForm(initial={k: getattr(contact, k) for k in services.EDITABLE_FIELDS})
+    events = list(ActivityEvent.objects.filter(workspace=workspace, contact=contact)[:50])
+    for event in events:
+        event.label = verb_label(event.verb)  # type: ignore[attr-defined]
+    grants = Grant.objects.filter(workspace=workspace, contact=contact).select_related("offer")
+    context = {
+        "contact": contact,
+        "heading": contact.name_for(get_language() or ""),
+        "edit_form": edit_form,
+        "address_form": AddressForm(initial={"country": "JP"}),
+        "addresses": Address.objects.filter(workspace=workspace, contact=contact),
+        "tag_form": TagForm(),
+        "tags": Tag.objects.filter(workspace=workspace, contact_tags__contact=contact),
+        "grant_form": GrantForm(workspace=workspace),
+        "grants": grants,
+        "consent_events": contact.consent_events.all(),
+        "events": events,
+        "ConsentState": ConsentState,
+        "is_member": any(g.revoked_at is None for g in grants),
+    }
+    return render(request, "contacts/detail.html", context)
+
+
+@require_POST
+@staff_view()
+def contact_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    form = ContactEditForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(workspace, contact)
+    try:
+        services.update_contact(
+            workspace, contact=contact, changes=form.cleaned_data, actor=request.user
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Profile saved."))
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_tag_add(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    form = TagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_tag(
+                workspace, contact=contact, name=form.cleaned_data["name"], actor=request.user
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+    else:
+        messages.error(request, _("Enter a tag name."))
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_tag_remove(
+    request: HttpRequest, workspace: Workspace, public_id: str, tag_id: str
+) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    tag = get_object_or_404(Tag, workspace=workspace, public_id=tag_id)
+    services.remove_tag(workspace, contact=contact, tag=tag, actor=request.user)
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_grant(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    form = GrantForm(request.POST, workspace=workspace)
+    if form.is_valid():
+        offer = Offer.objects.get(workspace=workspace, public_id=form.cleaned_data["offer"])
+        grant_offer(workspace, contact=contact, offer=offer, actor=request.user)
+        messages.success(request, _("Offer granted."))
+    else:
+        messages.error(request, _("Choose an offer."))
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_revoke(
+    request: HttpRequest, workspace: Workspace, public_id: str, offer_id: str
+) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    offer = get_object_or_404(Offer, workspace=workspace, public_id=offer_id)
+    if revoke_offer(workspace, contact=contact, offer=offer, actor=request.user):
+        messages.success(request, _("Offer revoked. The grant stays in the history."))
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_address_add(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    form = AddressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.save_address(
+                workspace, contact=contact, data=form.cleaned_data, actor=request.user
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Address saved."))
+    else:
+        messages.error(request, _("Check the address fields."))
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_address_delete(
+    request: HttpRequest, workspace: Workspace, public_id: str, address_id: str
+) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    address = get_object_or_404(Address, workspace=workspace, contact=contact, public_id=address_id)
+    services.delete_address(workspace, address=address, actor=request.user)
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_unsubscribe(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    services.unsubscribe_contact(workspace, contact=contact, actor=request.user, ip=_ip(request))
+    messages.success(request, _("Unsubscribed from marketing email."))
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_request_opt_in(
+    request: HttpRequest, workspace: Workspace, public_id: str
+) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    try:
+        services.request_double_opt_in(
+            workspace, contact=contact, actor=request.user, ip=_ip(request)
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request, _("Confirmation email sent. The contact is subscribed once they confirm.")
+        )
+    return _back(workspace, contact)
+
+
+@require_POST
+@staff_view()
+def contact_trash(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    services.trash_contact(workspace, contact=contact, actor=request.user)
+    messages.success(request, _("Contact moved to the trash. You can restore it for 30 days."))
+    return redirect("dashboard:contacts:list", workspace_slug=workspace.slug)
+
+
+@require_POST
+@staff_view()
+def contact_restore(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    contact = _contact(workspace, public_id)
+    services.restore_contacts(workspace, contact_ids=[contact.pk], actor=request.user)
+    messages.success(request, _("Contact restored."))
+    return _back(workspace, contact)
+
+
+@staff_view()
+def trash(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    qs = contact_queryset(workspace, trashed=True, q=request.GET.get("q", "")[:200])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contacts/trash.html",
+        {"page": page, "keep_days": services.TRASH_KEEP_DAYS, "q": request.GET.get("q", "")},
+    )
+
+
+@require_POST
+@staff_view()
+def segment_save(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    filters, _form = filters_from_request(request, workspace)
+    filters.pop("segment", None)
+    form = SegmentForm(request.POST)
+    if form.is_valid():
+        try:
+            segment = services.save_segment(
+                workspace, name=form.cleaned_data["name"], filters=filters, actor=request.user
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Segment saved."))
+            url = reverse("dashboard:contacts:list", args=[workspace.slug])
+            return redirect(f"{url}?segment={segment.public_id}")
+    else:
+        messages.error(request, _("Give the segment a name (at most 120 characters)."))
+    return redirect("dashboard:contacts:list", workspace_slug=workspace.slug)
+
+
+@require_POST
+@staff_view()
+def segment_delete(request: HttpRequest, workspace: Workspace, segment_id: str) -> HttpResponse:
+    segment = get_object_or_404(Segment, workspace=workspace, public_id=segment_id)
+    services.delete_segment(workspace, segment=segment, actor=request.user)
+    messages.success(request, _("Segment deleted."))
+    return redirect("dashboard:contacts:list", workspace_slug=workspace.slug)
+
+
+def _export_response(workspace: Workspace, qs: Any, bom: bool) -> StreamingHttpResponse:
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(
+        export_rows(qs, bom=bom), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="contacts-{workspace.slug}-{stamp}.csv"'
+    )
+    return response
+
+
+@staff_view()
+def export(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
+    filters, _form = filters_from_request(request, workspace)
+    trashed = request.GET.get("trashed") == "1"
+    from terakoya.activity.services import record_event
+
+    record_event(workspace, verb="contacts.exported", actor=request.user, data={"filters": filters})
+    qs = contact_queryset(workspace, trashed=trashed, **filters)
+    return _export_response(workspace, qs, request.GET.get("bom") == "1")
+
+
+def _selection(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
+    trashed = request.POST.get("trashed") == "1"
+    if request.POST.get("scope") == "all":
+        filters, _form = filters_from_request(request, workspace)
+        return bulk.clean_selection({"filters": filters, "trashed": trashed})
+    return bulk.clean_selection({"ids": request.POST.getlist("ids"), "trashed": trashed})
+
+
+@require_POST
+@staff_view()
+def bulk_action(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """Step 1 shows the count and a sample; step 2 (confirmed) runs it."""
+    form = BulkForm(request.POST, workspace=workspace)
+    selection = _selection(request, workspace)
+    back = reverse("dashboard:contacts:list", args=[workspace.slug]) + "?" + request.GET.urlencode()
+    if not form.is_valid() or (not selection.get("ids") and "filters" not in selection):
+        messages.error(request, _("Choose an action and at least one contact."))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    if action == "export":
+        if selection.get("ids"):
+            qs = bulk.selection_queryset(workspace, selection)
+            return _export_response(workspace, qs, bom=False)
+        return redirect(
+            reverse("dashboard:contacts:export", args=[workspace.slug])
+            + "?"
+            + request.GET.urlencode()
+        )
+    params = {"tag": form.cleaned_data.get("tag"), "offer": form.cleaned_data.get("offer")}
+    try:
+        clean_params = bulk.resolve_params(workspace, action, params)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect(back)
+    info = bulk.preview(workspace, selection)
+    confirmed = request.POST.get("confirmed") == "1"
+    needs_typing = action == "delete"
+    typed_ok = (form.cleaned_data.get("confirm") or "").strip() == "DELETE"
+    if confirmed and (typed_ok or not needs_typing):
+        job = bulk.start_bulk_action(
+            workspace, action=action, selection=selection, params=params, actor=request.user
+        )
+        return redirect(
+            "dashboard:contacts:bulk_job", workspace_slug=workspace.slug, job_id=job.public_id
+        )
+    if confirmed and needs_typing:
+        messages.error(request, _("Type DELETE to confirm."))
+    return render(
+        request,
+        "contacts/bulk_confirm.html",
+        {
+            "form": form,
+            "action_label": bulk.ACTIONS.get(action, action),
+            "params": clean_params,
+            "selection": selection,
+            "count": info["count"],
+            "sample": info["sample"],
+            "needs_typing": needs_typing,
+            "post_items": [
+                (k, v)
+                for k in request.POST
+                for v in request.POST.getlist(k)
+                if k not in ("csrfmiddlewaretoken", "confirmed", "confirm")
+            ],
+            "action_url": request.get_full_path(),
+            "back": back,
+        },
+    )
+
+
+@staff_view()
+def bulk_job(request: HttpRequest, workspace: Workspace, job_id: str) -> HttpResponse:
+    job = get_object_or_404(BulkJob, workspace=workspace, public_id=job_id)
+    template = "contacts/bulk_progress.html" if request.htmx else "contacts/bulk_job.html"  # type: ignore[attr-defined]
+    return render(
+        request, template, {"job": job, "action_label": bulk.ACTIONS.get(job.action, job.action)}
+    )
+
+
+# --- Public page on the customer-center host ---------------------------------------------------
+
+
+def confirm_subscription(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST subscribes (email scanners cannot confirm)."""
+    workspace = getattr(request, "workspace", None)
+    if workspace is None:
+        raise Http404
+    wording = _("Yes, I want to receive marketing email from %(name)s.") % {"name": workspace.name}
+    found = services.find_opt_in_token(workspace, token)
+    if request.method == "POST" and found is not None:
+        contact = services.confirm_double_opt_in(
+            workspace, raw_token=token, wording=wording, ip=_ip(request)
+        )
+        if contact is not None:
+            return render(request, "contacts/confirm_done.html", {"contact": contact})
+        found = None
+    status = 200 if found is not None else 410
+    return render(
+        request,
+        "contacts/confirm_subscription.html",
+        {"valid": found is not None, "wording": wording},
+        status=status,
+    )
