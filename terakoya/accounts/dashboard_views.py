@@ -68,7 +68,9 @@ def send_reset(request: StaffRequest, workspace: Workspace, public_id: str) -> H
     messages.success(
         request, _("A password reset email is on its way to %(email)s.") % {"email": contact.email}
     )
-    return redirect("accounts_dashboard:access", workspace_slug=workspace.slug, public_id=public_id)
+    return redirect(
+        "dashboard:accounts_dashboard:access", workspace_slug=workspace.slug, public_id=public_id
+    )
 
 
 @require_POST
@@ -77,7 +79,9 @@ def unlock(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpR
     contact = _contact(workspace, public_id)
     services.unlock_customer(workspace, contact=contact, actor=request.user)
     messages.success(request, _("Login limits for this customer were lifted."))
-    return redirect("accounts_dashboard:access", workspace_slug=workspace.slug, public_id=public_id)
+    return redirect(
+        "dashboard:accounts_dashboard:access", workspace_slug=workspace.slug, public_id=public_id
+    )
 
 
 @never_cache
@@ -130,7 +134,9 @@ def login_settings(request: StaffRequest, workspace: Workspace) -> HttpResponse:
                     actor=request.user,
                 )
                 messages.success(request, _("Customer login settings saved."))
-                return redirect("accounts_dashboard:settings", workspace_slug=workspace.slug)
+                return redirect(
+                    "dashboard:accounts_dashboard:settings", workspace_slug=workspace.slug
+                )
             preview = _preview(workspace, preview_language, overrides)
     else:
         form = LoginSettingsForm(instance=current)

@@ -162,7 +162,9 @@ def test_five_wrong_codes_end_the_code(workspace):
     # Then even the right code is refused: a new one must be requested
     assert _enter(client, code).status_code == 200
     _ask(client)
-    assert _enter(client, code_in(latest_email(workspace, "accounts.login_code"))).status_code == 302
+    assert (
+        _enter(client, code_in(latest_email(workspace, "accounts.login_code"))).status_code == 302
+    )
 
 
 def test_codes_are_accepted_with_spaces_and_full_width_digits(workspace):
@@ -170,7 +172,9 @@ def test_codes_are_accepted_with_spaces_and_full_width_digits(workspace):
     client = Client(HTTP_HOST=workspace.host)
     _ask(client)
     code = code_in(latest_email(workspace, "accounts.login_code"))
-    full_width = code[:3].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + " " + code[3:]
+    full_width = (
+        code[:3].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + " " + code[3:]
+    )
     assert _enter(client, full_width).status_code == 302
 
 
@@ -207,13 +211,13 @@ def test_code_requests_and_guesses_are_rate_limited(workspace):
     assert statuses == [302] * 5 + [429]
     response = _ask(Client())
     assert int(response["Retry-After"]) > 0
-    guesses = [
-        _enter(Client(REMOTE_ADDR=f"10.1.0.{i}"), "000000").status_code for i in range(16)
-    ]
+    guesses = [_enter(Client(REMOTE_ADDR=f"10.1.0.{i}"), "000000").status_code for i in range(16)]
     assert guesses[-1] == 429
 
 
-def test_the_code_goes_by_sms_only_to_a_verified_phone(workspace, django_capture_on_commit_callbacks):
+def test_the_code_goes_by_sms_only_to_a_verified_phone(
+    workspace, django_capture_on_commit_callbacks
+):
     account = make_customer(workspace, phone="+819012345678")
     # Given an unverified phone: no SMS
     with django_capture_on_commit_callbacks(execute=True):

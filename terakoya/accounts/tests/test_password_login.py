@@ -48,7 +48,8 @@ def test_any_customer_center_page_sends_a_visitor_to_login_and_back(workspace, p
     assert response["Location"] == "/login/?next=%2Faccount%2Fphone%2F"
     # And after logging in they are sent there
     response = portal_client.post(
-        response["Location"], {"email": "hanako@example.com", "password": PASSWORD, "next": "/account/phone/"}
+        response["Location"],
+        {"email": "hanako@example.com", "password": PASSWORD, "next": "/account/phone/"},
     )
     assert response["Location"] == "/account/phone/"
 

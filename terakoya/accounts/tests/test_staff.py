@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from terakoya.accounts.models import CustomerAccount, LOCKOUT_THRESHOLD
+from terakoya.accounts.services import get_login_settings
+from terakoya.accounts.tests.factories import PASSWORD, latest_email, login, make_customer
+from terakoya.activity.models import ActivityEvent
+from terakoya.core.factories import ContactFactory, MembershipFactory
+from terakoya.mail.models import OutboxMessage
+from terakoya.workspaces.models import Role
+
+pytestmark = pytest.mark.django_db
+TEMP = "temporary pass 123"  # noqa: S105
+
+
+def _access(workspace, contact) -> str:
+    return f"/dashboard/{workspace.slug}/customers/{contact.public_id}/access/"
+
+
+def test_staff_send_a_password_reset_from_the_access_page(workspace, owner_client):
+    account = make_customer(workspace)
+    page = owner_client.get(_access(workspace, account.contact))
+    assert page.status_code == 200
+    assert "Send password reset" in page.content.decode()
+    response = owner_client.post(_access(workspace, account.contact) + "send-reset/")
+    assert response.status_code == 302
+    message = latest_email(workspace, "accounts.password_reset")
+    assert message.to_email == "hanako@example.com"
+    assert ActivityEvent.objects.filter(verb="account.reset_sent", contact=account.contact).exists()
+    # And the email is readable on the contact's login activity page
+    page = owner_client.get(_access(workspace, account.contact)).content.decode()
+    assert message.subject in page
+    assert "/password/reset/" in page
+
+
+def test_a_temporary_password_must_be_changed_and_ends_every_session(
+    workspace, owner_client, owner
+):
+    # Given a Japanese customer logged in somewhere
+    account = make_customer(workspace, language="ja")
+    somewhere = Client(HTTP_HOST=workspace.host)
+    login(somewhere, "hanako@example.com")
+    # When the owner sets a temporary password and asks for the email too
+    response = owner_client.post(
+        _access(workspace, account.contact) + "temporary-password/",
+        {"new_password1": TEMP, "new_password2": TEMP, "send_email": "on"},
+    )
+    # Then a ready-to-copy message in the customer's language shows the login URL, email and password
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"{workspace.public_url}/login/" in body
+    assert "hanako@example.com" in body and TEMP in body
+    assert "仮パスワード" in body
+    # And every session ended, the audit log has it, and the email was queued
+    assert somewhere.get("/account/").status_code == 302
+    event = ActivityEvent.objects.get(verb="account.temporary_password_set")
+    assert event.actor_user == owner
+    assert TEMP in latest_email(workspace, "accounts.temporary_password").body_text
+    # And the customer must change it right after logging in
+    customer = Client(HTTP_HOST=workspace.host)
+    response = login(customer, "hanako@example.com", TEMP)
+    assert response["Location"].startswith("/account/password/")
+    assert customer.get("/").status_code == 302
+    response = customer.post(
+        "/account/password/", {"new_password1": PASSWORD + "!", "new_password2": PASSWORD + "!"}
+    )
+    assert response.status_code == 302
+    assert customer.get("/").status_code == 200
+    assert not CustomerAccount.objects.get(pk=account.pk).must_change_password
+
+
+def test_the_temporary_password_email_is_optional(workspace, owner_client):
+    account = make_customer(workspace)
+    owner_client.post(
+        _access(workspace, account.contact) + "temporary-password/",
+        {"new_password1": TEMP, "new_password2": TEMP},
+    )
+    assert not OutboxMessage.objects.filter(kind="accounts.temporary_password").exists()
+
+
+def test_a_bad_temporary_password_changes_nothing(workspace, owner_client):
+    account = make_customer(workspace)
+    response = owner_client.post(
+        _access(workspace, account.contact) + "temporary-password/",
+        {"new_password1": "short", "new_password2": "short"},
+    )
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    assert login(Client(HTTP_HOST=workspace.host), "hanako@example.com").status_code == 302
+
+
+def test_support_agents_see_activity_but_cannot_set_passwords(workspace):
+    account = make_customer(workspace)
+    agent = MembershipFactory(workspace=workspace, role=Role.SUPPORT).user
+    client = Client()
+    client.force_login(agent)
+    assert client.get(_access(workspace, account.contact)).status_code == 200
+    response = client.post(
+        _access(workspace, account.contact) + "temporary-password/",
+        {"new_password1": TEMP, "new_password2": TEMP},
+    )
+    assert response.status_code == 403
+    assert client.get(f"/dashboard/{workspace.slug}/customers/settings/").status_code == 403
+
+
+def test_login_activity_shows_logins_and_lets_staff_unlock(workspace, owner_client):
+    account = make_customer(workspace)
+    for i in range(11):
+        login(Client(REMOTE_ADDR=f"10.0.0.{i}"), "hanako@example.com", "wrong guess")
+    CustomerAccount.objects.filter(pk=account.pk).update(failed_logins=LOCKOUT_THRESHOLD)
+    page = owner_client.get(_access(workspace, account.contact)).content.decode()
+    assert "Rate-limited" in page
+    assert "locked" in page
+    assert page.count("Failed") >= 10
+    # When staff unlock
+    owner_client.post(_access(workspace, account.contact) + "unlock/")
+    # Then the customer can log in again at once
+    assert login(Client(), "hanako@example.com").status_code == 302
+    assert ActivityEvent.objects.filter(verb="account.unlocked").exists()
+
+
+def test_another_workspaces_contact_is_a_404(workspace, other_workspace, owner_client):
+    stranger = make_customer(other_workspace)
+    assert owner_client.get(_access(workspace, stranger.contact)).status_code == 404
+    assert (
+        owner_client.post(_access(workspace, stranger.contact) + "send-reset/").status_code == 404
+    )
+    assert owner_client.get(_access(other_workspace, stranger.contact)).status_code == 404
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_contact_page_panel_renders(workspace, owner_client):
+    from django.template.loader import render_to_string
+
+    account = make_customer(workspace)
+    html = render_to_string(
+        "accounts/dashboard/contact_panel.html",
+        {"contact": account.contact, "workspace": workspace},
+    )
+    assert "Send password reset" in html
+    assert account.contact.public_id in html
+
+
+def test_the_creator_chooses_login_methods(workspace, owner_client):
+    url = f"/dashboard/{workspace.slug}/customers/settings/"
+    assert owner_client.get(url).status_code == 200
+    # Both password and email code off is refused
+    response = owner_client.post(url, {"reset_link_minutes": 60, "action": "save"})
+    assert response.status_code == 200
+    assert "Keep at least one way" in response.content.decode()
+    # Password off: the login page leads to the code, recovery is gone
+    response = owner_client.post(
+        url, {"allow_email_code": "on", "reset_link_minutes": 30, "action": "save"}
+    )
+    assert response.status_code == 302
+    login_settings = get_login_settings(workspace)
+    assert not login_settings.allow_password and login_settings.reset_link_minutes == 30
+    portal = Client(HTTP_HOST=workspace.host)
+    assert portal.get("/login/")["Location"] == "/login/code/"
+    assert portal.get("/password/forgot/").status_code == 404
+    # Email code off: its pages are gone
+    owner_client.post(url, {"allow_password": "on", "reset_link_minutes": 60, "action": "save"})
+    assert portal.get("/login/code/").status_code == 404
+    assert "Email me a sign-in code" not in portal.get("/login/").content.decode()
+
+
+def test_text_overrides_per_language_with_preview(workspace, owner_client):
+    url = f"/dashboard/{workspace.slug}/customers/settings/"
+    data = {
+        "allow_password": "on",
+        "allow_email_code": "on",
+        "reset_link_minutes": 60,
+        "ja__recovery_heading": "パスワードをお忘れの方へ",
+        "ja__reset_button": "この内容で保存",
+        "en__login_heading": "Welcome back, student",
+        "preview_language": "ja",
+        "action": "preview",
+    }
+    # A preview shows the texts without saving them
+    response = owner_client.post(url, data)
+    assert "パスワードをお忘れの方へ" in response.content.decode()
+    assert get_login_settings(workspace).text_overrides == {}
+    # Saving applies them to the pages in that language only
+    owner_client.post(url, {**data, "action": "save"})
+    portal = Client(HTTP_HOST=workspace.host)
+    assert "Welcome back, student" in portal.get("/login/").content.decode()
+    assert "パスワードをお忘れの方へ" not in portal.get("/password/forgot/").content.decode()
+    portal.cookies["terakoya_language"] = "ja"
+    assert "パスワードをお忘れの方へ" in portal.get("/password/forgot/").content.decode()
+    assert "Welcome back, student" not in portal.get("/login/").content.decode()
+
+
+def test_the_dashboard_nav_has_customer_login_for_managers(workspace, owner_client):
+    page = owner_client.get(f"/dashboard/{workspace.slug}/").content.decode()
+    assert f"/dashboard/{workspace.slug}/customers/settings/" in page
+
+
+def test_a_contact_without_account_gets_one_on_reset(workspace, owner_client):
+    contact = ContactFactory(workspace=workspace, email="fresh@example.com")
+    owner_client.post(_access(workspace, contact) + "send-reset/")
+    assert CustomerAccount.objects.filter(contact=contact).exists()
+    assert latest_email(workspace, "accounts.password_reset").to_email == "fresh@example.com"
