@@ -21,13 +21,13 @@ def log_in(request: HttpRequest, account: CustomerAccount) -> None:
         "epoch": account.session_epoch,
     }
     CustomerAccount.objects.filter(pk=account.pk).update(last_login_at=timezone.now())
-    request.customer = account
+    request.customer = account  # type: ignore[attr-defined]
 
 
 def log_out(request: HttpRequest, workspace: Workspace) -> None:
     request.session.pop(session_key(workspace), None)
     request.session.cycle_key()
-    request.customer = None
+    request.customer = None  # type: ignore[attr-defined]
 
 
 def current_account(request: HttpRequest) -> CustomerAccount | None:
@@ -41,7 +41,7 @@ def current_account(request: HttpRequest) -> CustomerAccount | None:
         if isinstance(data, dict):
             candidate = (
                 CustomerAccount.objects.filter(
-                    workspace=workspace, pk=data.get("account"), is_active=True
+                    workspace=workspace, pk=int(data.get("account") or 0), is_active=True
                 )
                 .select_related("contact")
                 .first()
@@ -50,5 +50,5 @@ def current_account(request: HttpRequest) -> CustomerAccount | None:
                 account = candidate
             else:
                 request.session.pop(session_key(workspace), None)
-    request.customer = account
+    request.customer = account  # type: ignore[attr-defined]
     return account

@@ -19,7 +19,7 @@ from terakoya.accounts.forms import CodeForm, EmailForm, NewPasswordForm, Passwo
 from terakoya.accounts.sessions import current_account, log_in, log_out
 from terakoya.accounts.texts import page_texts
 from terakoya.core.ratelimit import RateLimited, client_ip
-from terakoya.portal.access import customer_center
+from terakoya.portal.access import CustomerRequest, customer_center
 
 RESET_SESSION = "reset-token:{}"
 LINK_SESSION = "link-token:{}"
@@ -43,15 +43,15 @@ def safe_next(request: HttpRequest) -> str:
     return reverse("portal:home")
 
 
-def _key(template: str, request: HttpRequest) -> str:
+def _key(template: str, request: CustomerRequest) -> str:
     return template.format(request.workspace.pk)
 
 
-def _ua(request: HttpRequest) -> str:
+def _ua(request: CustomerRequest) -> str:
     return str(request.META.get("HTTP_USER_AGENT", ""))[:300]
 
 
-def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+def too_many(request: CustomerRequest, exc: RateLimited) -> HttpResponse:
     minutes = max(1, -(-exc.retry_after // 60))
     response = render(request, "accounts/too_many.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(exc.retry_after)
@@ -63,7 +63,7 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _after_login(request: HttpRequest, account: Any, destination: str) -> HttpResponse:
+def _after_login(request: CustomerRequest, account: Any, destination: str) -> HttpResponse:
     log_in(request, account)
     if account.must_change_password:
         return HttpResponseRedirect(
@@ -72,7 +72,7 @@ def _after_login(request: HttpRequest, account: Any, destination: str) -> HttpRe
     return HttpResponseRedirect(destination)
 
 
-def _settings(request: HttpRequest) -> Any:
+def _settings(request: CustomerRequest) -> Any:
     return services.get_login_settings(request.workspace)
 
 
@@ -83,7 +83,7 @@ def _with_next(name: str, next_url: str) -> str:
 
 @never_cache
 @customer_center
-def login(request: HttpRequest) -> HttpResponse:
+def login(request: CustomerRequest) -> HttpResponse:
     next_url = safe_next(request)
     if current_account(request) is not None and request.method == "GET":
         return HttpResponseRedirect(next_url)
@@ -127,7 +127,7 @@ def login(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @customer_center
-def logout(request: HttpRequest) -> HttpResponse:
+def logout(request: CustomerRequest) -> HttpResponse:
     log_out(request, request.workspace)
     return HttpResponseRedirect(reverse("accounts:login"))
 
@@ -137,7 +137,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_center
-def forgot(request: HttpRequest) -> HttpResponse:
+def forgot(request: CustomerRequest) -> HttpResponse:
     if not _settings(request).allow_password:
         raise Http404
     form = EmailForm(request.POST or None)
@@ -157,7 +157,7 @@ def forgot(request: HttpRequest) -> HttpResponse:
 
 
 @customer_center
-def forgot_sent(request: HttpRequest) -> HttpResponse:
+def forgot_sent(request: CustomerRequest) -> HttpResponse:
     return render(
         request,
         "accounts/forgot_sent.html",
@@ -167,7 +167,7 @@ def forgot_sent(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_center
-def reset_token(request: HttpRequest, token: str) -> HttpResponse:
+def reset_token(request: CustomerRequest, token: str) -> HttpResponse:
     """Move the token from the URL into the session, so it leaves history and Referer."""
     request.session[_key(RESET_SESSION, request)] = token[:200]
     return _no_referrer(HttpResponseRedirect(reverse("accounts:reset")))
@@ -175,7 +175,7 @@ def reset_token(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @customer_center
-def reset(request: HttpRequest) -> HttpResponse:
+def reset(request: CustomerRequest) -> HttpResponse:
     secret = str(request.session.get(_key(RESET_SESSION, request), ""))
     token = services.check_reset_token(request.workspace, secret)
     texts = page_texts(request.workspace, "reset", get_language())
@@ -217,14 +217,14 @@ def reset(request: HttpRequest) -> HttpResponse:
 # --- Email link + code ------------------------------------------------------------------------
 
 
-def _require_codes(request: HttpRequest) -> None:
+def _require_codes(request: CustomerRequest) -> None:
     if not _settings(request).allow_email_code:
         raise Http404
 
 
 @never_cache
 @customer_center
-def code_request(request: HttpRequest) -> HttpResponse:
+def code_request(request: CustomerRequest) -> HttpResponse:
     _require_codes(request)
     next_url = safe_next(request)
     form = EmailForm(request.POST or None)
@@ -246,7 +246,7 @@ def code_request(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_center
-def code_enter(request: HttpRequest) -> HttpResponse:
+def code_enter(request: CustomerRequest) -> HttpResponse:
     _require_codes(request)
     email = str(request.session.get(_key(CODE_EMAIL_SESSION, request), ""))
     form = CodeForm(request.POST or None, initial={"email": email})
@@ -278,7 +278,7 @@ def code_enter(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_center
-def link_token(request: HttpRequest, token: str) -> HttpResponse:
+def link_token(request: CustomerRequest, token: str) -> HttpResponse:
     """A GET (maybe an email scanner) only parks the token in the session; nothing is used."""
     request.session[_key(LINK_SESSION, request)] = token[:200]
     return _no_referrer(HttpResponseRedirect(reverse("accounts:link_confirm")))
@@ -286,7 +286,7 @@ def link_token(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @customer_center
-def link_confirm(request: HttpRequest) -> HttpResponse:
+def link_confirm(request: CustomerRequest) -> HttpResponse:
     _require_codes(request)
     secret = str(request.session.get(_key(LINK_SESSION, request), ""))
     token = services.check_login_link(request.workspace, secret)

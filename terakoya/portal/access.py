@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from terakoya.accounts.sessions import current_account
+from terakoya.core.http import TerakoyaRequest
+
+if TYPE_CHECKING:
+    from terakoya.workspaces.models import Workspace
 
 View = Callable[..., HttpResponse]
+
+
+class CustomerRequest(TerakoyaRequest):
+    """A customer-center request: the host resolved to a workspace."""
+
+    workspace: Workspace
 
 
 def customer_center(view: View) -> View:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.hashers import check_password
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,20 +14,20 @@ from terakoya.accounts.forms import ChangePasswordForm, NewPasswordForm, PhoneCo
 from terakoya.accounts.sessions import log_in, log_out
 from terakoya.accounts.views import safe_next, too_many
 from terakoya.core.ratelimit import Limit, RateLimited, client_ip, enforce
-from terakoya.portal.access import customer_required
+from terakoya.portal.access import CustomerRequest, customer_required
 
 PHONE_SESSION = "phone-pending:{}"
 CURRENT_PASSWORD_TRIES = Limit("current-password", 10, 15 * 60)
 
 
 @customer_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: CustomerRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"account": request.customer})
 
 
 @never_cache
 @customer_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: CustomerRequest) -> HttpResponse:
     customer = request.customer
     return render(
         request,
@@ -42,7 +42,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_required
-def password(request: HttpRequest) -> HttpResponse:
+def password(request: CustomerRequest) -> HttpResponse:
     """Change password: the current one is asked unless a temporary one must be replaced."""
     customer = request.customer
     forced = customer.must_change_password
@@ -77,7 +77,7 @@ def password(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @customer_required
-def logout_everywhere(request: HttpRequest) -> HttpResponse:
+def logout_everywhere(request: CustomerRequest) -> HttpResponse:
     services.log_out_everywhere(request.workspace, account=request.customer)
     log_out(request, request.workspace)
     return HttpResponseRedirect(reverse("accounts:login"))
@@ -85,7 +85,7 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_required
-def phone(request: HttpRequest) -> HttpResponse:
+def phone(request: CustomerRequest) -> HttpResponse:
     """Step 1: the number. A code is texted to it."""
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +108,7 @@ def phone(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @customer_required
-def phone_verify(request: HttpRequest) -> HttpResponse:
+def phone_verify(request: CustomerRequest) -> HttpResponse:
     """Step 2: the code from the text message."""
     number = request.session.get(PHONE_SESSION.format(request.workspace.pk), "")
     if not number:

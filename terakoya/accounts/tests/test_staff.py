@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from terakoya.accounts.models import CustomerAccount, LOCKOUT_THRESHOLD
+from terakoya.accounts.models import LOCKOUT_THRESHOLD, CustomerAccount
 from terakoya.accounts.services import get_login_settings
 from terakoya.accounts.tests.factories import PASSWORD, latest_email, login, make_customer
 from terakoya.activity.models import ActivityEvent
@@ -47,7 +47,7 @@ def test_a_temporary_password_must_be_changed_and_ends_every_session(
         _access(workspace, account.contact) + "temporary-password/",
         {"new_password1": TEMP, "new_password2": TEMP, "send_email": "on"},
     )
-    # Then a ready-to-copy message in the customer's language shows the login URL, email and password
+    # Then a ready-to-copy message in their language has the login URL, email and password
     assert response.status_code == 200
     body = response.content.decode()
     assert f"{workspace.public_url}/login/" in body
