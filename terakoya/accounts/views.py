@@ -59,7 +59,18 @@ def too_many(request: CustomerRequest, exc: RateLimited) -> HttpResponse:
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
+    """For responses to a URL that carries a token: nothing of it may travel in a Referer."""
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _same_origin_only(response: HttpResponse) -> HttpResponse:
+    """For the pages behind a token (its URL no longer holds it): no Referer to other sites.
+
+    Not "no-referrer": browsers then send `Origin: null` with the page's own form POST,
+    which CSRF protection rightly refuses.
+    """
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -205,7 +216,7 @@ def reset(request: CustomerRequest) -> HttpResponse:
 
             messages.success(request, _("Your new password is saved. You are signed in."))
             return _no_referrer(HttpResponseRedirect(reverse("portal:home")))
-    return _no_referrer(
+    return _same_origin_only(
         render(
             request,
             "accounts/reset.html",
@@ -304,6 +315,6 @@ def link_confirm(request: CustomerRequest) -> HttpResponse:
             "portal:home"
         )
         return _no_referrer(_after_login(request, account, destination))
-    return _no_referrer(
+    return _same_origin_only(
         render(request, "accounts/link_confirm.html", {"contact": token.account.contact})
     )
