@@ -1,12 +1,12 @@
 """Contacts, tags, offers, grants and consent endpoints. Thin: every write is a service call."""
 
-from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
+from ninja.responses import Status
 
 from terakoya.api.main import ERRORS, in_key_scope, workspace_of
 from terakoya.api.schemas import (
@@ -151,7 +151,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
         actor=_actor(request),
         ip=_ip(request),
     )
-    return 201, contact_out(contact)
+    return Status(201, contact_out(contact))
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="Get a contact")
@@ -184,7 +184,7 @@ def update_contact(request: HttpRequest, contact_id: str, payload: ContactPatch)
 def delete_contact(request: HttpRequest, contact_id: str) -> Any:
     contact = _contact(request, contact_id)
     services.trash_contact(workspace_of(request), contact=contact, actor=_actor(request))
-    return 204, None
+    return Status(204, None)
 
 
 # --- Tags ----------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def list_offers(request: HttpRequest) -> Any:
 @in_key_scope
 def create_offer_endpoint(request: HttpRequest, payload: OfferIn) -> Any:
     offer = create_offer(workspace_of(request), actor=_actor(request), **payload.dict())
-    return 201, offer_out(offer)
+    return Status(201, offer_out(offer))
 
 
 @router.get(
@@ -307,7 +307,7 @@ def create_grant(request: HttpRequest, contact_id: str, payload: GrantIn) -> Any
         actor=_actor(request),
         source=GrantSource.API,
     )
-    return 201, grant_out(grant)
+    return Status(201, grant_out(grant))
 
 
 @router.delete(
@@ -389,4 +389,4 @@ def request_double_opt_in(request: HttpRequest, contact_id: str) -> Any:
     services.request_double_opt_in(
         workspace_of(request), contact=contact, actor=_actor(request), ip=_ip(request)
     )
-    return 202, {"detail": "Confirmation email queued."}
+    return Status(202, {"detail": "Confirmation email queued."})
