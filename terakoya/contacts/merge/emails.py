@@ -26,7 +26,9 @@ def send_merged_notice(workspace: Workspace, *, contact: Contact, merge: Merge) 
         context={
             "contact": contact,
             "login_email": contact.email,
-            "old_emails": [m["email"] for m in merge.merged_contacts if m["email"] != contact.email],
+            "old_emails": [
+                m["email"] for m in merge.merged_contacts if m["email"] != contact.email
+            ],
             "login_url": workspace.absolute_url(reverse("accounts:login")),
         },
         language=language,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -51,7 +51,7 @@ class Merge(WorkspaceOwned):
         return f"merge into {self.primary_email}"
 
     @property
-    def undo_until(self) -> timezone.datetime:
+    def undo_until(self) -> datetime:
         return self.created_at + timedelta(days=UNDO_DAYS)
 
     @property

@@ -8,9 +8,9 @@ leaves out). A merge refuses to run, and a test fails, when one of them has no p
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -111,7 +111,9 @@ class MergeContext:
             )
         )
 
-    def delete_rows(self, rows: list[models.Model], *, op: str = EntryOp.DELETE, note: str = "") -> None:
+    def delete_rows(
+        self, rows: list[models.Model], *, op: str = EntryOp.DELETE, note: str = ""
+    ) -> None:
         for obj in rows:
             self.journal(op, obj._meta.label, obj.pk, row=serialize_row(obj), note=note)
         if rows:
@@ -133,10 +135,17 @@ def _rows(ctx: MergeContext, f: models.Field[Any, Any]) -> models.QuerySet[Any]:
     return f.model._base_manager.filter(**{f"{f.attname}__in": ctx.secondary_ids}).order_by("pk")
 
 
-def _repoint_pks(ctx: MergeContext, f: models.Field[Any, Any], pairs: list[tuple[Any, int]]) -> None:
+def _repoint_pks(
+    ctx: MergeContext, f: models.Field[Any, Any], pairs: list[tuple[Any, int]]
+) -> None:
     for pk, old in pairs:
         ctx.journal(
-            EntryOp.REPOINT, f.model._meta.label, pk, field_name=f.attname, old=old, new=ctx.primary.pk
+            EntryOp.REPOINT,
+            f.model._meta.label,
+            pk,
+            field_name=f.attname,
+            old=old,
+            new=ctx.primary.pk,
         )
     if pairs:
         f.model._base_manager.filter(pk__in=[pk for pk, _old in pairs]).update(
@@ -149,7 +158,7 @@ def repoint(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
 
 
 def repoint_dedupe(*unique_with: str) -> PolicyFn:
-    """Move rows; a row the primary already has (same `unique_with` values) is removed (journaled)."""
+    """Move rows; a row the primary already has (same `unique_with`) is removed (journaled)."""
 
     def apply(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
         seen = set(
@@ -186,7 +195,9 @@ def addresses(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
     keep = None if has_default else (defaults[0] if defaults else None)
     for pk in defaults:
         if pk != keep:
-            ctx.journal(EntryOp.UPDATE, model._meta.label, pk, field_name="is_default", old=True, new=False)
+            ctx.journal(
+                EntryOp.UPDATE, model._meta.label, pk, field_name="is_default", old=True, new=False
+            )
             model._base_manager.filter(pk=pk).update(is_default=False)
     repoint(ctx, f)
 
@@ -200,15 +211,25 @@ def grants(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
         "created_at", "pk"
     )
     kept: set[int] = set()
+    grant: Any
     for grant in active:
         if grant.offer_id in kept:
             ctx.journal(
-                EntryOp.UPDATE, model._meta.label, grant.pk, field_name="revoked_at", old=None, new=ctx.now,
+                EntryOp.UPDATE,
+                model._meta.label,
+                grant.pk,
+                field_name="revoked_at",
+                old=None,
+                new=ctx.now,
                 note="second active grant of the same offer",
             )
             ctx.journal(
-                EntryOp.UPDATE, model._meta.label, grant.pk, field_name="revoked_by_label",
-                old=grant.revoked_by_label, new="merge",
+                EntryOp.UPDATE,
+                model._meta.label,
+                grant.pk,
+                field_name="revoked_by_label",
+                old=grant.revoked_by_label,
+                new="merge",
             )
             model._base_manager.filter(pk=grant.pk).update(
                 revoked_at=ctx.now, revoked_by_label="merge"
@@ -225,7 +246,9 @@ def account(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
     a secondary's password and the primary has none, it becomes the primary's password."""
     from terakoya.accounts.models import CustomerAccount, LoginAttempt, LoginToken
 
-    others = list(CustomerAccount._base_manager.filter(contact_id__in=ctx.secondary_ids).order_by("pk"))
+    others = list(
+        CustomerAccount._base_manager.filter(contact_id__in=ctx.secondary_ids).order_by("pk")
+    )
     if not others:
         return
     label = CustomerAccount._meta.label
@@ -239,8 +262,12 @@ def account(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
     if donor is not None and donor.has_usable_password:
         for name in ("password", "must_change_password"):
             ctx.journal(
-                EntryOp.UPDATE, label, target.pk, field_name=name,
-                old=getattr(target, name), new=getattr(donor, name),
+                EntryOp.UPDATE,
+                label,
+                target.pk,
+                field_name=name,
+                old=getattr(target, name),
+                new=getattr(donor, name),
             )
         CustomerAccount._base_manager.filter(pk=target.pk).update(
             password=donor.password, must_change_password=donor.must_change_password
@@ -251,19 +278,30 @@ def account(ctx: MergeContext, f: models.Field[Any, Any]) -> None:
     )
     for pk, old in attempts:
         ctx.journal(
-            EntryOp.REPOINT, LoginAttempt._meta.label, pk, field_name="account_id", old=old, new=target.pk
+            EntryOp.REPOINT,
+            LoginAttempt._meta.label,
+            pk,
+            field_name="account_id",
+            old=old,
+            new=target.pk,
         )
     LoginAttempt._base_manager.filter(account_id__in=other_ids).update(account_id=target.pk)
-    ctx.delete_rows(list(LoginToken._base_manager.filter(account_id__in=other_ids)), op=EntryOp.DISCARD)
+    ctx.delete_rows(
+        list(LoginToken._base_manager.filter(account_id__in=other_ids)), op=EntryOp.DISCARD
+    )
     for other in others:
         # Sessions of a retired account stay ended even if undo brings the row back.
         other.session_epoch += 1
-        ctx.journal(EntryOp.DELETE, label, other.pk, row=serialize_row(other), note="account retired")
+        ctx.journal(
+            EntryOp.DELETE, label, other.pk, row=serialize_row(other), note="account retired"
+        )
     CustomerAccount._base_manager.filter(pk__in=other_ids).delete()
 
 
 REPOINT = Policy("repoint", _("Moved to the merged contact"), repoint)
-LEDGER = Policy("repoint", _("Moved to the merged contact; kept in the ledger for the record"), repoint)
+LEDGER = Policy(
+    "repoint", _("Moved to the merged contact; kept in the ledger for the record"), repoint
+)
 DERIVED = Policy("discard", _("Recomputed, not kept"), discard)
 
 POLICIES: dict[str, Policy] = {
@@ -281,10 +319,14 @@ POLICIES: dict[str, Policy] = {
         "delete", _("Pending confirmations end (the primary's consent wins)"), delete_restorable
     ),
     "catalog.Grant.contact": Policy(
-        "grants", _("All grants and history kept; the earliest active grant of an offer stays active"), grants
+        "grants",
+        _("All grants and history kept; the earliest active grant of an offer stays active"),
+        grants,
     ),
     "accounts.CustomerAccount.contact": Policy(
-        "account", _("The primary's login stays; other logins retired, their sessions ended"), account
+        "account",
+        _("The primary's login stays; other logins retired, their sessions ended"),
+        account,
     ),
     "contact_merge.AlternateEmail.contact": REPOINT,
     "contact_merge.MatchKey.contact": DERIVED,
@@ -306,4 +348,6 @@ def missing_policies() -> list[str]:
 def policy_plan() -> list[tuple[models.Field[Any, Any], Policy]]:
     """Relations in the order a merge handles them (ledger-like repoints last is not needed:
     every policy only touches rows of the merged contacts)."""
-    return [(f, POLICIES[relation_key(f)]) for f in contact_relations() if relation_key(f) in POLICIES]
+    return [
+        (f, POLICIES[relation_key(f)]) for f in contact_relations() if relation_key(f) in POLICIES
+    ]

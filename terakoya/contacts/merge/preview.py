@@ -97,7 +97,9 @@ class Preview:
             "grants_kept_active": [g["offer"] for g in self.grants_kept],
             "grants_revoked_as_duplicate": [g["offer"] for g in self.grants_revoked],
             "alternate_emails": self.alternate_emails,
-            "keep_password_from": self.keep_password_from.public_id if self.keep_password_from else None,
+            "keep_password_from": self.keep_password_from.public_id
+            if self.keep_password_from
+            else None,
             "moved_rows": self.counts,
         }
 
@@ -116,7 +118,9 @@ def load_contacts(workspace: Workspace, public_ids: list[str]) -> list[Contact]:
         )
     found = {
         c.public_id: c
-        for c in Contact.objects.with_scopes_disabled().filter(workspace=workspace, public_id__in=ids)
+        for c in Contact.objects.with_scopes_disabled().filter(
+            workspace=workspace, public_id__in=ids
+        )
     }
     missing = [i for i in ids if i not in found]
     if missing:
@@ -151,10 +155,10 @@ def build_preview(
     ids = [c.pk for c in ordered]
 
     choices = {k: v for k, v in (choices or {}).items() if v}
-    for name, source in choices.items():
+    for name, chosen in choices.items():
         if name not in SCALAR_NAMES:
             raise MergeError(_("“%(field)s” cannot be chosen per contact.") % {"field": name})
-        if source not in by_public:
+        if chosen not in by_public:
             raise MergeError(_("A chosen value comes from a contact that is not being merged."))
 
     rows: list[FieldRow] = []
@@ -179,7 +183,9 @@ def build_preview(
         addresses[a.contact_id].append(str(a) + (" ★" if a.is_default else ""))
     tags: dict[int, list[str]] = {i: [] for i in ids}
     for contact_id, tag in (
-        ContactTag.objects.with_scopes_disabled().filter(contact_id__in=ids).values_list("contact_id", "tag__name")
+        ContactTag.objects.with_scopes_disabled()
+        .filter(contact_id__in=ids)
+        .values_list("contact_id", "tag__name")
     ):
         tags[contact_id].append(tag)
     grants: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
@@ -190,7 +196,9 @@ def build_preview(
         .select_related("offer")
         .order_by("created_at", "pk")
     ):
-        grants[g.contact_id].append({"offer": g.offer.name, "active": g.revoked_at is None, "created": g.created_at})
+        grants[g.contact_id].append(
+            {"offer": g.offer.name, "active": g.revoked_at is None, "created": g.created_at}
+        )
         if g.revoked_at is None:
             active.append(g)
     kept_offers: set[int] = set()
@@ -202,7 +210,10 @@ def build_preview(
         else:
             kept_offers.add(g.offer_id)
             grants_kept.append(item)
-    accounts = {a.contact_id: a for a in CustomerAccount.objects.with_scopes_disabled().filter(contact_id__in=ids)}
+    accounts = {
+        a.contact_id: a
+        for a in CustomerAccount.objects.with_scopes_disabled().filter(contact_id__in=ids)
+    }
 
     from terakoya.contacts.merge.policies import contact_relations
 
@@ -243,7 +254,9 @@ def build_preview(
     primary_acc = accounts.get(primary.pk)
     candidates: list[Contact] = []
     if not (primary_acc and primary_acc.has_usable_password):
-        candidates = [c for c in ordered[1:] if accounts.get(c.pk) and accounts[c.pk].has_usable_password]
+        candidates = [
+            c for c in ordered[1:] if accounts.get(c.pk) and accounts[c.pk].has_usable_password
+        ]
     keep: Contact | None = None
     if keep_password_from:
         keep = next((c for c in candidates if c.public_id == keep_password_from), None)

@@ -100,7 +100,12 @@ def rebuild_match_keys(workspace: Workspace) -> int:
         p, e, nd, ja = keys_for(email, first, last, phone)
         batch.append(
             MatchKey(
-                workspace_id=workspace.pk, contact_id=pk, phone=p, email_key=e, name_domain_key=nd, ja_name_key=ja,
+                workspace_id=workspace.pk,
+                contact_id=pk,
+                phone=p,
+                email_key=e,
+                name_domain_key=nd,
+                ja_name_key=ja,
                 public_id=f"mk{pk}"[:24],
             )
         )
@@ -160,7 +165,9 @@ def compute_suggestions(workspace: Workspace) -> SuggestionRun:
         DuplicateSuggestion.objects.with_scopes_disabled().filter(workspace=workspace).delete()
         DuplicateSuggestion.objects.with_scopes_disabled().bulk_create(
             [
-                DuplicateSuggestion(workspace=workspace, contact_a_id=a, contact_b_id=b, reasons=sorted(reasons))
+                DuplicateSuggestion(
+                    workspace=workspace, contact_a_id=a, contact_b_id=b, reasons=sorted(reasons)
+                )
                 for (a, b), reasons in pairs.items()
                 if (a, b) not in dismissed
             ],
@@ -179,7 +186,11 @@ def compute_suggestions(workspace: Workspace) -> SuggestionRun:
 def suggestions(workspace: Workspace):  # type: ignore[no-untyped-def]
     return (
         DuplicateSuggestion.objects.with_scopes_disabled()
-        .filter(workspace=workspace, contact_a__deleted_at__isnull=True, contact_b__deleted_at__isnull=True)
+        .filter(
+            workspace=workspace,
+            contact_a__deleted_at__isnull=True,
+            contact_b__deleted_at__isnull=True,
+        )
         .select_related("contact_a", "contact_b")
         .order_by("-id")
     )

@@ -77,11 +77,16 @@ def merge_contacts(
     )
     contacts = load_contacts(workspace, contact_ids)
     preview = build_preview(
-        workspace, contacts, primary_id=primary_id, choices=choices, keep_password_from=keep_password_from
+        workspace,
+        contacts,
+        primary_id=primary_id,
+        choices=choices,
+        keep_password_from=keep_password_from,
     )
     if normalize_email(confirm_email) != normalize_email(preview.final["email"]):
         raise MergeError(
-            _("Type the merged contact's email (%(email)s) to confirm.") % {"email": preview.final["email"]}
+            _("Type the merged contact's email (%(email)s) to confirm.")
+            % {"email": preview.final["email"]}
         )
     return _apply(workspace, preview, actor=actor, notify_customer=notify_customer)
 
@@ -116,18 +121,23 @@ def _apply(workspace: Workspace, preview: Preview, *, actor: Any, notify_custome
     for f in contact_relations():
         if f.model._base_manager.filter(**{f"{f.attname}__in": ctx.secondary_ids}).exists():
             raise MergeError(
-                _("Merge stopped: rows of %(model)s were not handled.") % {"model": f.model._meta.label}
+                _("Merge stopped: rows of %(model)s were not handled.")
+                % {"model": f.model._meta.label}
             )
     for c in secondaries:
         fresh = Contact._base_manager.get(pk=c.pk)
-        ctx.journal(EntryOp.DELETE, Contact._meta.label, c.pk, row=serialize_row(fresh), note="merged away")
+        ctx.journal(
+            EntryOp.DELETE, Contact._meta.label, c.pk, row=serialize_row(fresh), note="merged away"
+        )
     Contact._base_manager.filter(pk__in=ctx.secondary_ids).delete()
 
     changed = []
     for name in SCALAR_NAMES:
         old, new = getattr(primary, name), preview.final[name]
         if old != new:
-            ctx.journal(EntryOp.UPDATE, Contact._meta.label, primary.pk, field_name=name, old=old, new=new)
+            ctx.journal(
+                EntryOp.UPDATE, Contact._meta.label, primary.pk, field_name=name, old=old, new=new
+            )
             setattr(primary, name, new)
             changed.append(name)
     if changed:
@@ -135,7 +145,11 @@ def _apply(workspace: Workspace, preview: Preview, *, actor: Any, notify_custome
 
     for email in preview.alternate_emails:
         email = normalize_email(email)
-        existing = AlternateEmail.objects.with_scopes_disabled().filter(workspace=workspace, email=email).first()
+        existing = (
+            AlternateEmail.objects.with_scopes_disabled()
+            .filter(workspace=workspace, email=email)
+            .first()
+        )
         if existing is not None:
             continue
         alt = AlternateEmail.objects.with_scopes_disabled().create(
@@ -171,30 +185,46 @@ class UndoError(MergeError):
 
 def _later_merges(merge: Merge) -> list[Merge]:
     return list(
-        Merge.objects.with_scopes_disabled().filter(
+        Merge.objects.with_scopes_disabled()
+        .filter(
             workspace_id=merge.workspace_id,
             primary_contact_id=merge.primary_contact_id,
             status=MergeStatus.MERGED,
             created_at__gte=merge.created_at,
-        ).exclude(pk=merge.pk).filter(Q(created_at__gt=merge.created_at) | Q(pk__gt=merge.pk))
+        )
+        .exclude(pk=merge.pk)
+        .filter(Q(created_at__gt=merge.created_at) | Q(pk__gt=merge.pk))
     )
 
 
 @transaction.atomic
 def undo_merge(workspace: Workspace, *, merge: Merge, actor: Any) -> Merge:
     """Put the merged contacts back as they were; rows created since stay on the primary."""
-    merge = Merge.objects.with_scopes_disabled().select_for_update().get(pk=merge.pk, workspace=workspace)
+    merge = (
+        Merge.objects.with_scopes_disabled()
+        .select_for_update()
+        .get(pk=merge.pk, workspace=workspace)
+    )
     if merge.status != MergeStatus.MERGED:
         raise UndoError(_("This merge was already undone."))
     if not merge.can_undo:
         raise UndoError(_("A merge can be undone for %(days)d days only.") % {"days": UNDO_DAYS})
-    primary = Contact.objects.with_scopes_disabled().filter(workspace=workspace, pk=merge.primary_contact_id).first()
+    primary = (
+        Contact.objects.with_scopes_disabled()
+        .filter(workspace=workspace, pk=merge.primary_contact_id)
+        .first()
+    )
     if primary is None:
         raise UndoError(
-            _("The merged contact no longer exists (it was merged into another contact or deleted). Undo that first.")
+            _(
+                "The merged contact no longer exists (it was merged into another contact or "
+                "deleted). Undo that first."
+            )
         )
     if _later_merges(merge):
-        raise UndoError(_("Another contact was merged into this one later. Undo the later merge first."))
+        raise UndoError(
+            _("Another contact was merged into this one later. Undo the later merge first.")
+        )
     taken = list(
         Contact.objects.with_scopes_disabled()
         .filter(workspace=workspace, email__in=[m["email"] for m in merge.merged_contacts])
@@ -203,7 +233,8 @@ def undo_merge(workspace: Workspace, *, merge: Merge, actor: Any) -> Merge:
     )
     if taken:
         raise UndoError(
-            _("A new contact now uses %(emails)s. Merge or change it before undoing.") % {"emails": ", ".join(taken)}
+            _("A new contact now uses %(emails)s. Merge or change it before undoing.")
+            % {"emails": ", ".join(taken)}
         )
 
     conflicts: list[dict[str, str]] = []
@@ -220,7 +251,8 @@ def undo_merge(workspace: Workspace, *, merge: Merge, actor: Any) -> Merge:
             except IntegrityError as exc:
                 if model is Contact:
                     raise UndoError(
-                        _("%(email)s cannot be restored.") % {"email": (e.row or {}).get("fields", {}).get("email", "")}
+                        _("%(email)s cannot be restored.")
+                        % {"email": (e.row or {}).get("fields", {}).get("email", "")}
                     ) from exc
                 conflicts.append({"model": e.model_label, "pk": e.object_pk, "why": "restore"})
             continue
@@ -242,7 +274,9 @@ def undo_merge(workspace: Workspace, *, merge: Merge, actor: Any) -> Merge:
         except IntegrityError:
             n = 0
         if n == 0:
-            conflicts.append({"model": e.model_label, "pk": e.object_pk, "why": f"{e.field} changed since"})
+            conflicts.append(
+                {"model": e.model_label, "pk": e.object_pk, "why": f"{e.field} changed since"}
+            )
     primary.refresh_from_db()
     primary.save()  # search text
 
@@ -251,7 +285,9 @@ def undo_merge(workspace: Workspace, *, merge: Merge, actor: Any) -> Merge:
     merge.undone_at = timezone.now()
     merge.undone_by_label = actor_label(actor)
     merge.undo_result = {"kept_on_primary": kept, "conflicts": conflicts}
-    merge.save(update_fields=["status", "undone_at", "undone_by_label", "undo_result", "updated_at"])
+    merge.save(
+        update_fields=["status", "undone_at", "undone_by_label", "undo_result", "updated_at"]
+    )
     record_event(
         workspace,
         verb="contact.merge_undone",
@@ -270,12 +306,18 @@ def _created_since(merge: Merge, primary: Contact) -> list[dict[str, str]]:
         model = f.model
         if model._meta.app_label == "contact_merge" or not hasattr(model, "created_at"):
             continue
-        qs = model._base_manager.filter(**{f.attname: primary.pk, "created_at__gt": merge.created_at})
+        qs = model._base_manager.filter(
+            **{f.attname: primary.pk, "created_at__gt": merge.created_at}
+        )
         if model._meta.label == "activity.ActivityEvent":
             qs = qs.exclude(verb__startswith="contact.merge")
         for obj in qs.order_by("created_at")[:200]:
             kept.append(
-                {"model": str(model._meta.verbose_name), "id": str(getattr(obj, "public_id", obj.pk)), "text": str(obj)[:120]}
+                {
+                    "model": str(model._meta.verbose_name),
+                    "id": str(getattr(obj, "public_id", obj.pk)),
+                    "text": str(obj)[:120],
+                }
             )
     return kept
 

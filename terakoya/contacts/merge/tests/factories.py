@@ -28,23 +28,34 @@ def grant(contact: Contact, offer_obj: Offer, **kw: Any) -> Grant:
 
 def account(contact: Contact, password: str | None = None, **kw: Any) -> CustomerAccount:
     return CustomerAccount.objects.create(
-        workspace=contact.workspace, contact=contact, password=make_password(password) if password else "", **kw
+        workspace=contact.workspace,
+        contact=contact,
+        password=make_password(password) if password else "",
+        **kw,
     )
 
 
 def full_contact(workspace: Any, email: str, **kw: Any) -> Contact:
     """A contact with an address, a tag, a grant, a consent event, an activity entry."""
     c = ContactFactory(workspace=workspace, email=email, **kw)
-    Address.objects.create(workspace=workspace, contact=c, line1=f"1 {email} street", is_default=True)
+    Address.objects.create(
+        workspace=workspace, contact=c, line1=f"1 {email} street", is_default=True
+    )
     tag(c, "vip")
     tag(c, f"only-{email.split('@')[0]}")
     grant(c, offer(workspace, f"Course of {email.split('@')[0]}"))
     ConsentEvent.objects.create(
-        workspace=workspace, contact=c, from_state="never_subscribed", to_state="subscribed", method="import"
+        workspace=workspace,
+        contact=c,
+        from_state="never_subscribed",
+        to_state="subscribed",
+        method="import",
     )
     ActivityEvent.objects.create(workspace=workspace, verb="contact.created", contact=c)
     return c
 
 
 def attempt(acc: CustomerAccount) -> LoginAttempt:
-    return LoginAttempt.objects.create(workspace=acc.workspace, account=acc, method="password", succeeded=True)
+    return LoginAttempt.objects.create(
+        workspace=acc.workspace, account=acc, method="password", succeeded=True
+    )

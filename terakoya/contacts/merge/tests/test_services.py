@@ -16,7 +16,14 @@ from terakoya.contacts.merge.policies import contact_relations, serialize_row
 from terakoya.contacts.merge.preview import MergeError
 from terakoya.contacts.merge.queries import resolve_alternate_email
 from terakoya.contacts.merge.services import merge_contacts, purge_old_journals, undo_merge
-from terakoya.contacts.merge.tests.factories import account, attempt, full_contact, grant, offer, tag
+from terakoya.contacts.merge.tests.factories import (
+    account,
+    attempt,
+    full_contact,
+    grant,
+    offer,
+    tag,
+)
 from terakoya.contacts.models import Address, Contact, ContactTag
 from terakoya.core.factories import ContactFactory
 from terakoya.mail.models import OutboxMessage
@@ -89,17 +96,23 @@ def test_alternate_email_is_per_workspace(workspace, other_workspace):
     p = ContactFactory(workspace=workspace, email="a@example.com")
     s = ContactFactory(workspace=workspace, email="b@example.com")
     do_merge(workspace, [p, s], p)
-    # Then the alternate email matches only in alpha (what import/signup use to avoid a new duplicate)
+    # Then the alternate email matches only in alpha (import/signup use it to avoid a duplicate)
     assert resolve_alternate_email(workspace, " B@example.com ") == p
     assert resolve_alternate_email(other_workspace, "b@example.com") is None
 
 
 def test_staff_can_pick_another_contacts_value_per_field(workspace):
     p = ContactFactory(workspace=workspace, email="p@example.com", first_name="Hana", last_name="Y")
-    s = ContactFactory(workspace=workspace, email="s@example.com", first_name="Hanako", last_name="Yamada")
+    s = ContactFactory(
+        workspace=workspace, email="s@example.com", first_name="Hanako", last_name="Yamada"
+    )
     # When staff pick the secondary's first name and email
     do_merge(
-        workspace, [p, s], p, choices={"first_name": s.public_id, "email": s.public_id}, confirm_email="s@example.com"
+        workspace,
+        [p, s],
+        p,
+        choices={"first_name": s.public_id, "email": s.public_id},
+        confirm_email="s@example.com",
     )
     p.refresh_from_db()
     # Then those two come from the secondary, the rest stays the primary's
@@ -118,7 +131,11 @@ def test_typed_confirmation_must_match_and_bad_input_changes_nothing(workspace):
         do_merge(workspace, [p, s], p, choices={"consent_state": s.public_id})
     with pytest.raises(MergeError):
         merge_contacts(
-            workspace, contact_ids=[p.public_id, "nope"], primary_id=p.public_id, confirm_email=p.email, actor=None
+            workspace,
+            contact_ids=[p.public_id, "nope"],
+            primary_id=p.public_id,
+            confirm_email=p.email,
+            actor=None,
         )
     assert Contact.objects.filter(workspace=workspace).count() == 2
     assert not Merge.objects.exists()
@@ -247,12 +264,17 @@ def test_undo_restores_everything_and_keeps_new_activity_on_primary(workspace, o
             after.pop(key)
     # the retired account comes back with its sessions still ended
     acc_key = f"accounts.CustomerAccount:{sa.pk}"
-    assert after[acc_key]["fields"]["session_epoch"] == before[acc_key]["fields"]["session_epoch"] + 1
+    assert (
+        after[acc_key]["fields"]["session_epoch"] == before[acc_key]["fields"]["session_epoch"] + 1
+    )
     after[acc_key]["fields"]["session_epoch"] -= 1
     assert after == before
     # And the row created since stays on the primary, and is listed
     assert ContactTag.objects.get(pk=new_tag.pk).contact_id == p.pk
-    assert any("bought-later" in row["text"] or row["model"] for row in merge.undo_result["kept_on_primary"])
+    assert any(
+        "bought-later" in row["text"] or row["model"]
+        for row in merge.undo_result["kept_on_primary"]
+    )
     assert merge.status == MergeStatus.UNDONE
     assert resolve_alternate_email(workspace, s1.email) is None
     with pytest.raises(MergeError):
