@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -99,7 +99,12 @@ def _find_account(workspace: Workspace, email: str, *, create: bool) -> Customer
         return None
     account = (
         CustomerAccount.objects.with_scopes_disabled()
-        .filter(workspace=workspace, contact__email=email, contact__deleted_at__isnull=True)
+        .filter(
+            workspace=workspace,
+            contact__workspace=workspace,  # lets the (workspace, email) index do the work
+            contact__email=email,
+            contact__deleted_at__isnull=True,
+        )
         .select_related("contact")
         .first()
     )
@@ -156,7 +161,7 @@ def _complete_login(
         failed_logins=0, last_login_at=timezone.now()
     )
     account.failed_logins = 0
-    _expire_tokens(account, TokenPurpose.PASSWORD_RESET)
+    # Reset links issued before this login die with it (see check_reset_token): no write here.
     _record_attempt(workspace, account, method, succeeded=True, ip=ip, user_agent=user_agent)
 
 
@@ -216,8 +221,10 @@ def login_with_password(
             workspace, None, LoginMethod.PASSWORD, succeeded=False, ip=ip, user_agent=user_agent
         )
         return None
+    # The slow argon2 verify runs outside the transaction: no connection held open meanwhile.
+    correct = check_password(password, account.password)
     with transaction.atomic():
-        if not check_password(password, account.password):
+        if not correct:
             CustomerAccount.objects.with_scopes_disabled().filter(pk=account.pk).update(
                 failed_logins=F("failed_logins") + 1
             )
@@ -346,7 +353,14 @@ def _active_link(workspace: Workspace, purpose: str, secret: str) -> LoginToken 
 
 
 def check_reset_token(workspace: Workspace, secret: str) -> LoginToken | None:
-    return _active_link(workspace, TokenPurpose.PASSWORD_RESET, secret)
+    """An unused, unexpired reset link issued after the customer's last login."""
+    token = _active_link(workspace, TokenPurpose.PASSWORD_RESET, secret)
+    if token is None:
+        return None
+    last_login = token.account.last_login_at
+    if last_login is not None and last_login > token.created_at:
+        return None
+    return token
 
 
 @transaction.atomic
@@ -455,46 +469,54 @@ def consume_login_link(
 def _use_batch(token: LoginToken) -> None:
     now = timezone.now()
     token.used_at = now
-    LoginToken.objects.with_scopes_disabled().filter(pk=token.pk).update(used_at=now)
-    if token.batch:
-        LoginToken.objects.with_scopes_disabled().filter(
-            workspace_id=token.workspace_id, batch=token.batch, used_at=None
-        ).update(used_at=now)
+    same_batch = Q(batch=token.batch, used_at=None) if token.batch else Q(pk=token.pk)
+    LoginToken.objects.with_scopes_disabled().filter(
+        Q(pk=token.pk) | same_batch, workspace_id=token.workspace_id
+    ).update(used_at=now)
+
+
+def _active_code(workspace: Workspace, purpose: str, **account_filter: Any) -> LoginToken | None:
+    """The newest usable code token of one account (locked for the caller's transaction)."""
+    return (
+        LoginToken.objects.with_scopes_disabled()
+        .select_for_update(of=("self",))
+        .select_related("account", "account__contact")
+        .filter(
+            workspace=workspace,
+            purpose=purpose,
+            used_at=None,
+            expires_at__gt=timezone.now(),
+            failed_attempts__lt=MAX_CODE_TRIES,
+            account__is_active=True,
+            **account_filter,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _code_matches(workspace: Workspace, token: LoginToken | None, purpose: str, code: str) -> bool:
+    """Constant-time check; a miss costs the token one of its tries."""
+    code = tokens.normalize_code(code)
+    candidate = tokens.token_hash(
+        workspace.pk, purpose, code, account_id=token.account_id if token else None
+    )
+    if token is None:
+        tokens.matches(candidate, candidate)  # same work as a real comparison
+        return False
+    if code and tokens.matches(token.token_hash, candidate):
+        return True
+    LoginToken.objects.with_scopes_disabled().filter(pk=token.pk).update(
+        failed_attempts=F("failed_attempts") + 1
+    )
+    return False
 
 
 def _check_code(
     workspace: Workspace, account: CustomerAccount | None, purpose: str, code: str
 ) -> LoginToken | None:
-    """The active code token of `account` matching `code`; a miss costs one of its tries."""
-    code = tokens.normalize_code(code)
-    token = None
-    if account is not None:
-        token = (
-            LoginToken.objects.with_scopes_disabled()
-            .select_for_update()
-            .filter(
-                workspace=workspace,
-                account=account,
-                purpose=purpose,
-                used_at=None,
-                expires_at__gt=timezone.now(),
-                failed_attempts__lt=MAX_CODE_TRIES,
-            )
-            .order_by("-created_at", "-id")
-            .first()
-        )
-    candidate = tokens.token_hash(
-        workspace.pk, purpose, code, account_id=account.pk if account else None
-    )
-    if token is None:
-        tokens.matches(candidate, candidate)  # same work as a real comparison
-        return None
-    if code and tokens.matches(token.token_hash, candidate):
-        return token
-    LoginToken.objects.with_scopes_disabled().filter(pk=token.pk).update(
-        failed_attempts=F("failed_attempts") + 1
-    )
-    return None
+    token = _active_code(workspace, purpose, account=account) if account is not None else None
+    return token if _code_matches(workspace, token, purpose, code) else None
 
 
 def verify_login_code(
@@ -506,9 +528,18 @@ def verify_login_code(
         (CODE_VERIFY_PER_EMAIL, _subject(workspace, normalize_email(email))),
     )
     with transaction.atomic():
-        account = _find_account(workspace, email, create=False)
-        token = _check_code(workspace, account, TokenPurpose.LOGIN_CODE, code)
-        if token is None or account is None:
+        # One query finds the customer's live code by email (the common, successful case).
+        token = _active_code(
+            workspace,
+            TokenPurpose.LOGIN_CODE,
+            account__contact__workspace=workspace,
+            account__contact__email=normalize_email(email),
+            account__contact__deleted_at__isnull=True,
+        )
+        if _code_matches(workspace, token, TokenPurpose.LOGIN_CODE, code) and token:
+            account = token.account
+        else:
+            account = token.account if token else _find_account(workspace, email, create=False)
             _record_attempt(
                 workspace,
                 account,
