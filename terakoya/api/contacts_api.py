@@ -1,6 +1,5 @@
 """Contacts, tags, offers, grants and consent endpoints. Thin: every write is a service call."""
 
-
 from typing import Any
 
 from django.db.models import Exists, OuterRef

@@ -6,8 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django_scopes import scope
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -94,6 +95,16 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": "Not found"}, status=404)
 
 
+@api.exception_handler(MultiPartParserError)
+def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return api.create_response(request, {"detail": "Malformed multipart body"}, status=400)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return api.create_response(request, {"detail": "Bad request"}, status=400)
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
@@ -102,3 +113,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 from terakoya.api import contacts_api  # noqa: E402
 
 api.add_router("/", contacts_api.router)
+
+from terakoya.api import imports_api  # noqa: E402
+
+api.add_router("/imports", imports_api.router)

@@ -1,6 +1,5 @@
 """Request and response shapes of the JSON API (public ids only, never database keys)."""
 
-
 from datetime import date, datetime
 from typing import Any, Literal
 

@@ -38,7 +38,9 @@ def test_no_key_no_answer(client, workspace, key):
     # every path in the schema refuses requests without a valid key
     schema = client.get(BASE + "/openapi.json").json()
     for path, ops in schema["paths"].items():
-        concrete = path.replace("{contact_id}", "x").replace("{tag_id}", "x").replace("{offer_id}", "x")
+        concrete = (
+            path.replace("{contact_id}", "x").replace("{tag_id}", "x").replace("{offer_id}", "x")
+        )
         concrete = concrete.replace("{job_id}", "x")
         for method, op in ops.items():
             assert "401" in op["responses"], (method, path)
@@ -59,9 +61,18 @@ def test_revoked_key_stops_working(workspace, key, api):
 
 def test_contacts_crud_and_search(api, workspace):
     offer = OfferFactory(workspace=workspace)
-    created = post(api, "/contacts", {"email": "Hanako@Example.com", "first_name": "花子",
-                                      "last_name": "山田", "phone": "09012345678",
-                                      "tags": ["VIP"], "offers": [offer.public_id]})
+    created = post(
+        api,
+        "/contacts",
+        {
+            "email": "Hanako@Example.com",
+            "first_name": "花子",
+            "last_name": "山田",
+            "phone": "09012345678",
+            "tags": ["VIP"],
+            "offers": [offer.public_id],
+        },
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     cid = body["id"]
@@ -83,13 +94,24 @@ def test_contacts_crud_and_search(api, workspace):
 
 def test_subscribe_only_at_creation_with_source(api, workspace):
     assert post(api, "/contacts", {"email": "a@example.com", "subscribe": True}).status_code == 422
-    created = post(api, "/contacts", {"email": "a@example.com", "subscribe": True,
-                                      "consent_source": "Newsletter form", "consent_wording": "Yes"})
+    created = post(
+        api,
+        "/contacts",
+        {
+            "email": "a@example.com",
+            "subscribe": True,
+            "consent_source": "Newsletter form",
+            "consent_wording": "Yes",
+        },
+    )
     assert created.json()["consent_state"] == "subscribed"
     cid = created.json()["id"]
     assert post(api, f"/contacts/{cid}/consent/unsubscribe", {}).json()["state"] == "unsubscribed"
     # there is no way back except the contact's own confirmation
-    assert patch(api, f"/contacts/{cid}", {"consent_state": "subscribed"}).json()["consent_state"] == "unsubscribed"
+    assert (
+        patch(api, f"/contacts/{cid}", {"consent_state": "subscribed"}).json()["consent_state"]
+        == "unsubscribed"
+    )
     assert post(api, f"/contacts/{cid}/consent/double-opt-in", {}).status_code == 202
     assert OutboxMessage.objects.filter(kind="contacts.double_opt_in").count() == 1
     consent = api.get(f"{BASE}/contacts/{cid}/consent").json()
@@ -103,7 +125,9 @@ def test_tags_offers_grants(api, workspace):
     cid = contact.public_id
     offer = post(api, "/offers", {"name": "オンライン講座", "description": "d"}).json()
     assert post(api, "/offers", {"name": "オンライン講座"}).status_code == 422
-    assert patch(api, f"/offers/{offer['id']}", {"internal_note": "n"}).json()["internal_note"] == "n"
+    assert (
+        patch(api, f"/offers/{offer['id']}", {"internal_note": "n"}).json()["internal_note"] == "n"
+    )
     assert api.get(f"{BASE}/offers").json()[0]["name"] == "オンライン講座"
     grant = post(api, f"/contacts/{cid}/grants", {"offer_id": offer["id"]})
     assert grant.status_code == 201 and grant.json()["active"]
@@ -123,14 +147,28 @@ def test_other_workspace_objects_are_404(api, workspace, other_workspace):
     their_offer = OfferFactory(workspace=other_workspace)
     mine = services.create_contact(workspace, email="mine@example.com")
     cid = theirs.public_id
-    for path in (f"/contacts/{cid}", f"/contacts/{cid}/grants", f"/contacts/{cid}/consent",
-                 f"/offers/{their_offer.public_id}"):
+    for path in (
+        f"/contacts/{cid}",
+        f"/contacts/{cid}/grants",
+        f"/contacts/{cid}/consent",
+        f"/offers/{their_offer.public_id}",
+    ):
         assert api.get(BASE + path).status_code == 404
     assert patch(api, f"/contacts/{cid}", {"first_name": "x"}).status_code == 404
     assert api.delete(f"{BASE}/contacts/{cid}").status_code == 404
     assert post(api, f"/contacts/{cid}/consent/unsubscribe", {}).status_code == 404
-    assert post(api, f"/contacts/{mine.public_id}/grants", {"offer_id": their_offer.public_id}).status_code == 404
-    assert post(api, "/contacts", {"email": "n@example.com", "offers": [their_offer.public_id]}).status_code == 404
+    assert (
+        post(
+            api, f"/contacts/{mine.public_id}/grants", {"offer_id": their_offer.public_id}
+        ).status_code
+        == 404
+    )
+    assert (
+        post(
+            api, "/contacts", {"email": "n@example.com", "offers": [their_offer.public_id]}
+        ).status_code
+        == 404
+    )
     assert api.get(BASE + "/contacts").json()["count"] == 1
     assert not Grant.objects.filter(offer=their_offer).exists()
     theirs.refresh_from_db()

@@ -43,5 +43,7 @@ def test_support_agents_and_other_workspaces_cannot_manage_keys(workspace, other
 
 
 def test_empty_name_is_refused(owner_client, workspace):
-    response = owner_client.post(reverse("dashboard:api_dashboard:list", args=["alpha"]), {"name": " "})
+    response = owner_client.post(
+        reverse("dashboard:api_dashboard:list", args=["alpha"]), {"name": " "}
+    )
     assert response.status_code == 200 and not ApiKey.objects.exists()

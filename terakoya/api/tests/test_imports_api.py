@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from terakoya.api.services import create_api_key
+from terakoya.contacts.imports.models import ImportJob
+from terakoya.contacts.models import Contact
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/imports"
+
+
+@pytest.fixture
+def api(workspace):
+    return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_key(workspace, name='CI')[1]}")
+
+
+def test_upload_map_dry_run_run_status_errors(api, workspace, django_capture_on_commit_callbacks):
+    # given a Shift_JIS file with one bad row
+    data = "メールアドレス,姓,名\nhanako@example.com,山田,花子\nnot-an-email,佐藤,次郎\n".encode(
+        "cp932"
+    )
+    upload = api.post(BASE, {"file": SimpleUploadedFile("c.csv", data, "text/csv")})
+    assert upload.status_code == 201, upload.content
+    job = upload.json()
+    assert job["total_rows"] == 2 and job["headers"][0] == "メールアドレス"
+    mapped = api.put(
+        f"{BASE}/{job['id']}/mapping",
+        data=json.dumps({"mapping": job["mapping"]}),
+        content_type="application/json",
+    )
+    assert mapped.status_code == 200, mapped.content
+    dry = api.post(f"{BASE}/{job['id']}/dry-run")
+    assert dry.status_code == 200, dry.content
+    assert Contact.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        run = api.post(f"{BASE}/{job['id']}/run")
+    assert run.status_code == 202
+    status = api.get(f"{BASE}/{job['id']}").json()
+    assert status["status"] == "done" and status["created"] == 1 and status["errors"] == 1
+    errors = api.get(f"{BASE}/{job['id']}/errors")
+    assert (
+        errors["Content-Type"].startswith("text/csv") and "not-an-email" in errors.content.decode()
+    )
+
+
+def test_bad_files_and_other_workspace(api, workspace, other_workspace):
+    assert (
+        api.post(
+            BASE, {"file": SimpleUploadedFile("x.csv", b"\x00\xff\xfe", "text/csv")}
+        ).status_code
+        == 422
+    )
+    assert api.post(BASE, {}).status_code in (400, 422)
+    theirs = ImportJob.objects.create(workspace=other_workspace, original_name="t.csv")
+    assert api.get(f"{BASE}/{theirs.public_id}").status_code == 404
+    assert api.post(f"{BASE}/{theirs.public_id}/run").status_code == 404
+    assert api.get(f"{BASE}/{theirs.public_id}/errors").status_code == 404
+    assert Client().get(f"{BASE}/{theirs.public_id}").status_code == 401
+
+
+def test_multipart_without_boundary_is_400(api):
+    response = api.generic("POST", BASE, b"x", CONTENT_TYPE="multipart/form-data")
+    assert response.status_code == 400
