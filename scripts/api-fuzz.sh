@@ -110,7 +110,8 @@ PYCODE
 
 echo "== api-fuzz: schemathesis (max ${MAX_EXAMPLES} examples per operation, ${MAX_TIME}s budget)"
 status=0
-timeout 240 "$ST" --config-file "$tmp/schemathesis.toml" run "${base}/api/v1/openapi.json" \
+# Run from the temporary directory so schemathesis keeps its cache out of the repository.
+(cd "$tmp" && timeout 240 "$OLDPWD/$ST" --config-file "$tmp/schemathesis.toml" run "${base}/api/v1/openapi.json" \
   --header "Authorization: Bearer ${key}" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth \
   --phases examples,coverage,fuzzing \
@@ -120,7 +121,7 @@ timeout 240 "$ST" --config-file "$tmp/schemathesis.toml" run "${base}/api/v1/ope
   --request-timeout 15 \
   --suppress-health-check all \
   --seed 1 \
-  --no-color || status=$?
+  --no-color) || status=$?
 
 if [ "$status" -ne 0 ]; then
   echo "== api-fuzz: FAILED (schemathesis exit ${status}); server log:"

@@ -22,6 +22,10 @@ VERB_LABELS = {
     "account.login_settings_changed": _("Customer login settings changed"),
 }
 
+from terakoya.contacts.activity_labels import LABELS as CONTACT_LABELS  # noqa: E402
+
+VERB_LABELS.update(CONTACT_LABELS)
+
 
 def verb_label(verb: str) -> str:
     return str(VERB_LABELS.get(verb, verb))

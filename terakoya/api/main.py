@@ -112,8 +112,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 from terakoya.api import contacts_api  # noqa: E402
 
-api.add_router("/", contacts_api.router)
+api.add_router("/", contacts_api.router)  # type: ignore[has-type]
 
 from terakoya.api import imports_api  # noqa: E402
 
-api.add_router("/imports", imports_api.router)
+api.add_router("/imports", imports_api.router)  # type: ignore[has-type]

@@ -34,13 +34,13 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         any_choice = [("", _("Any"))]
-        self.fields["segment"].choices = any_choice + [
+        self.fields["segment"].choices = any_choice + [  # type: ignore[attr-defined]
             (s.public_id, s.name) for s in Segment.objects.filter(workspace=workspace)
         ]
-        self.fields["tag"].choices = any_choice + [
+        self.fields["tag"].choices = any_choice + [  # type: ignore[attr-defined]
             (t.public_id, t.name) for t in Tag.objects.filter(workspace=workspace)
         ]
-        self.fields["offer"].choices = any_choice + [
+        self.fields["offer"].choices = any_choice + [  # type: ignore[attr-defined]
             (o.public_id, o.name) for o in Offer.objects.filter(workspace=workspace)
         ]
 
@@ -74,12 +74,12 @@ class ContactCreateForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offers"].choices = [
+        self.fields["offers"].choices = [  # type: ignore[attr-defined]
             (o.public_id, o.name) for o in Offer.objects.filter(workspace=workspace)
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("subscribe") and not (data.get("consent_source") or "").strip():
             self.add_error(
                 "consent_source", _("Say where this contact agreed to receive marketing email.")
@@ -124,7 +124,7 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offer"].choices = [
+        self.fields["offer"].choices = [  # type: ignore[attr-defined]
             (o.public_id, o.name) for o in Offer.objects.filter(workspace=workspace)
         ]
 
@@ -143,7 +143,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offer"].choices = [("", "—")] + [
+        self.fields["offer"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (o.public_id, o.name) for o in Offer.objects.filter(workspace=workspace)
         ]
 

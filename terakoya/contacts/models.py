@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -108,9 +110,9 @@ class Contact(WorkspaceOwned):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = self.build_search_text()
-        update_fields = kwargs.get("update_fields")
+        update_fields: Any = kwargs.get("update_fields")
         if update_fields is not None and "search_text" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "search_text"]  # type: ignore[misc]
+            kwargs["update_fields"] = [*update_fields, "search_text"]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -101,7 +101,7 @@ def contact_queryset(
     trashed: bool = False,
 ) -> QuerySet[Contact]:
     """Contacts of `workspace` matching every given filter (a segment adds its saved filters)."""
-    qs = Contact.objects.filter(workspace=workspace)
+    qs: QuerySet[Contact] = Contact.objects.filter(workspace=workspace)
     if segment not in (None, ""):
         seg = _resolve(Segment, workspace, segment)
         if seg is False:

@@ -57,7 +57,7 @@ def filters_from_request(
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
         for key in ("q", "segment", "tag", "offer", "created_from", "created_to", "sort"):
-            value = form.cleaned_data.get(key)
+            value: Any = form.cleaned_data.get(key)
             if value not in (None, ""):
                 filters[key] = value.isoformat() if hasattr(value, "isoformat") else value
     preset = request.GET.get("preset", "")
@@ -178,7 +178,7 @@ def contact_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> 
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _back(workspace, contact)
     try:
         services.update_contact(
@@ -375,7 +375,7 @@ def _export_response(workspace: Workspace, qs: Any, bom: bool) -> StreamingHttpR
 
 
 @staff_view()
-def export(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
+def export(request: HttpRequest, workspace: Workspace) -> Any:
     filters, _form = filters_from_request(request, workspace)
     trashed = request.GET.get("trashed") == "1"
     from terakoya.activity.services import record_event
@@ -395,7 +395,7 @@ def _selection(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 @require_POST
 @staff_view()
-def bulk_action(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
     """Step 1 shows the count and a sample; step 2 (confirmed) runs it."""
     form = BulkForm(request.POST, workspace=workspace)
     selection = _selection(request, workspace)

@@ -8,7 +8,7 @@ from django.test import Client
 from terakoya.api.services import create_api_key, revoke_api_key
 from terakoya.catalog.models import Grant
 from terakoya.contacts import services
-from terakoya.contacts.models import ConsentEvent, ConsentState, Contact
+from terakoya.contacts.models import ConsentEvent, Contact
 from terakoya.contacts.tests.factories import OfferFactory
 from terakoya.mail.models import OutboxMessage
 

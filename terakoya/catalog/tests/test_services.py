@@ -5,14 +5,23 @@ from django.core.exceptions import ValidationError
 
 from terakoya.activity.models import ActivityEvent
 from terakoya.catalog.models import Grant
-from terakoya.catalog.services import bulk_grant, bulk_revoke, create_offer, grant_offer, revoke_offer, update_offer
+from terakoya.catalog.services import (
+    bulk_grant,
+    bulk_revoke,
+    create_offer,
+    grant_offer,
+    revoke_offer,
+    update_offer,
+)
 from terakoya.core.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_create_and_edit_offer(workspace, owner):
-    offer = create_offer(workspace, name="オンライン講座", description="説明", internal_note="n", actor=owner)
+    offer = create_offer(
+        workspace, name="オンライン講座", description="説明", internal_note="n", actor=owner
+    )
     with pytest.raises(ValidationError):
         create_offer(workspace, name="オンライン講座")
     with pytest.raises(ValidationError):

@@ -216,10 +216,16 @@ def test_large_bulk_action_runs_as_a_task(
     assert ConsentEvent.objects.filter(method="staff_unsubscribe").count() == 3
 
 
-def test_japanese_contacts_page(owner_client, workspace):
-    owner_client.cookies["django_language"] = "ja"
-    response = owner_client.get(url("list"), HTTP_ACCEPT_LANGUAGE="ja")
-    assert "連絡先" in response.content.decode()
+def test_japanese_contacts_page(owner_client, workspace, settings):
+    # given a staff member who chose Japanese and a contact with a Japanese name
+    services.create_contact(workspace, email="a@example.com", first_name="花子", last_name="山田")
+    owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    # then the list and the contact page speak Japanese
+    body = owner_client.get(url("list")).content.decode()
+    assert "連絡先を1件追加" in body and "1 件の連絡先" in body
+    contact = Contact.objects.get()
+    detail = owner_client.get(url("detail", contact.public_id)).content.decode()
+    assert "山田 花子" in detail and "同意の履歴" in detail
 
 
 def test_second_workspace_cannot_see_or_touch(client, workspace, other_workspace):
