@@ -112,27 +112,6 @@ class AlternateEmail(WorkspaceOwned):
         return self.email
 
 
-class MatchKey(WorkspaceOwned):
-    """Normalized keys of one contact, rebuilt by the suggestions task and grouped in SQL."""
-
-    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="+")
-    phone = models.CharField(max_length=20, blank=True)
-    email_key = models.CharField(max_length=254, blank=True)
-    name_domain_key = models.CharField(max_length=400, blank=True)
-    ja_name_key = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["workspace", "phone"], name="matchkey_phone"),
-            models.Index(fields=["workspace", "email_key"], name="matchkey_email"),
-            models.Index(fields=["workspace", "name_domain_key"], name="matchkey_name_domain"),
-            models.Index(fields=["workspace", "ja_name_key"], name="matchkey_ja_name"),
-        ]
-
-    def __str__(self) -> str:
-        return f"keys of {self.contact_id}"
-
-
 class DuplicateReason(models.TextChoices):
     SAME_PHONE = "same_phone", _("Same phone number")
     NAME_DOMAIN = "name_domain", _("Same name and email domain")

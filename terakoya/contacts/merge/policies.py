@@ -329,7 +329,6 @@ POLICIES: dict[str, Policy] = {
         account,
     ),
     "contact_merge.AlternateEmail.contact": REPOINT,
-    "contact_merge.MatchKey.contact": DERIVED,
     "contact_merge.DuplicateSuggestion.contact_a": DERIVED,
     "contact_merge.DuplicateSuggestion.contact_b": DERIVED,
     "contact_merge.DismissedPair.contact_a": Policy(

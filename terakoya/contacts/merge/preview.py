@@ -30,6 +30,37 @@ SCALAR_FIELDS: list[tuple[str, Any]] = [
 ]
 SCALAR_NAMES = [name for name, _label in SCALAR_FIELDS]
 
+MODEL_LABELS: dict[str, Any] = {
+    "contacts.Contact": gettext_lazy("Contact"),
+    "contacts.Address": gettext_lazy("Addresses"),
+    "contacts.ContactTag": gettext_lazy("Tags"),
+    "contacts.ConsentEvent": gettext_lazy("Consent history"),
+    "contacts.DoubleOptInToken": gettext_lazy("Pending confirmations"),
+    "catalog.Grant": gettext_lazy("Offer grants"),
+    "accounts.CustomerAccount": gettext_lazy("Login"),
+    "accounts.LoginAttempt": gettext_lazy("Login history"),
+    "accounts.LoginToken": gettext_lazy("Login links and codes"),
+    "accounts.SmsMessage": gettext_lazy("Text messages"),
+    "activity.ActivityEvent": gettext_lazy("Activity"),
+    "mail.OutboxMessage": gettext_lazy("Emails"),
+    "contact_merge.AlternateEmail": gettext_lazy("Alternate emails"),
+    "contact_merge.DismissedPair": gettext_lazy("Dismissed duplicate pairs"),
+    "contact_merge.DuplicateSuggestion": gettext_lazy("Duplicate suggestions"),
+}
+
+
+def model_text(label: str) -> str:
+    """A human name for a model label (falls back to the model's own verbose name)."""
+    if label in MODEL_LABELS:
+        return str(MODEL_LABELS[label])
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    try:
+        return str(capfirst(apps.get_model(label)._meta.verbose_name_plural))
+    except LookupError:
+        return label
+
 
 class MergeError(ValidationError):
     """Bad merge input: a clear, localized message; nothing changed."""
@@ -222,7 +253,7 @@ def build_preview(
     for f in contact_relations():
         if f.model._meta.app_label == "contact_merge":
             continue
-        label = str(f.model._meta.verbose_name_plural)
+        label = model_text(f.model._meta.label)
         for contact_id, n in (
             f.model._base_manager.filter(**{f"{f.attname}__in": ids})
             .values_list(f.attname)

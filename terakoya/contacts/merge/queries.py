@@ -1,7 +1,8 @@
 """Reads of the merge app: alternate-email lookup and duplicate suggestions.
 
-Suggestions are set-based: one streaming pass writes normalized keys per contact (MatchKey),
-then one GROUP BY per key finds the groups; only groups of 2..MAX_GROUP contacts give pairs.
+Suggestions are set-based: one streaming pass writes normalized keys per contact into a
+temporary table, then one GROUP BY finds the groups; only groups of 2..MAX_GROUP contacts
+give pairs.
 Nothing compares contacts pairwise, so the cost grows with n, not n².
 """
 
@@ -11,10 +12,10 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 from django.utils import timezone
 
 from terakoya.contacts.merge.models import (
@@ -22,7 +23,6 @@ from terakoya.contacts.merge.models import (
     DismissedPair,
     DuplicateReason,
     DuplicateSuggestion,
-    MatchKey,
     SuggestionRun,
 )
 from terakoya.contacts.models import Contact, normalize_email
@@ -66,9 +66,12 @@ def email_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
+# Katakana → hiragana, so ヤマダ and やまだ are the same name written the same way.
+_KANA_FOLD = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
 def _kana_fold(text: str) -> str:
-    # Katakana → hiragana, so ヤマダ and やまだ are the same name written the same way.
-    return "".join(chr(ord(ch) - 0x60) if "\u30a1" <= ch <= "\u30f6" else ch for ch in text)
+    return text.translate(_KANA_FOLD)
 
 
 def name_key(first: str, last: str) -> str:
@@ -85,78 +88,99 @@ def keys_for(email: str, first: str, last: str, phone: str) -> tuple[str, str, s
     return phone or "", email_key(email), name_domain[:400], ja_name[:300]
 
 
-def rebuild_match_keys(workspace: Workspace) -> int:
-    """One streaming pass over the contacts: rewrite their normalized keys."""
-    MatchKey.objects.with_scopes_disabled().filter(workspace=workspace).delete()
-    rows = (
-        Contact.objects.with_scopes_disabled()
-        .filter(workspace=workspace, deleted_at__isnull=True)
-        .values_list("pk", "email", "first_name", "last_name", "phone")
-        .order_by()
-    )
-    batch: list[MatchKey] = []
-    n = 0
-    for pk, email, first, last, phone in rows.iterator(chunk_size=CHUNK):
-        p, e, nd, ja = keys_for(email, first, last, phone)
-        batch.append(
-            MatchKey(
-                workspace_id=workspace.pk,
-                contact_id=pk,
-                phone=p,
-                email_key=e,
-                name_domain_key=nd,
-                ja_name_key=ja,
-                public_id=f"mk{pk}"[:24],
-            )
-        )
-        n += 1
-        if len(batch) >= CHUNK:
-            MatchKey.objects.with_scopes_disabled().bulk_create(batch, batch_size=5000)
-            batch = []
-    if batch:
-        MatchKey.objects.with_scopes_disabled().bulk_create(batch, batch_size=5000)
-    return n
-
-
 KEY_REASONS = [
-    ("phone", DuplicateReason.SAME_PHONE),
-    ("email_key", DuplicateReason.EMAIL_VARIANT),
-    ("name_domain_key", DuplicateReason.NAME_DOMAIN),
-    ("ja_name_key", DuplicateReason.JA_NAME),
+    DuplicateReason.SAME_PHONE,
+    DuplicateReason.EMAIL_VARIANT,
+    DuplicateReason.NAME_DOMAIN,
+    DuplicateReason.JA_NAME,
 ]
+# Fixed identifiers only: no value is ever formatted into these statements.
+CREATE_SQL = (
+    "CREATE TEMPORARY TABLE contact_merge_keys_tmp "
+    "(contact_id bigint NOT NULL, kind smallint NOT NULL, k text NOT NULL)"
+)
+COPY_SQL = "COPY contact_merge_keys_tmp (contact_id, kind, k) FROM STDIN"
+INSERT_SQL = "INSERT INTO contact_merge_keys_tmp (contact_id, kind, k) VALUES (%s, %s, %s)"
+GROUPS_SQL = (
+    "SELECT t.kind, t.k, t.contact_id FROM contact_merge_keys_tmp t JOIN ("
+    " SELECT kind, k FROM contact_merge_keys_tmp GROUP BY kind, k"
+    " HAVING COUNT(*) BETWEEN 2 AND %s"
+    ") g ON g.kind = t.kind AND g.k = t.k ORDER BY t.kind, t.k, t.contact_id"
+)
 
 
-def find_pairs(workspace: Workspace) -> dict[tuple[int, int], set[str]]:
-    """GROUP BY each key; every group of 2..MAX_GROUP contacts gives its pairs with a reason."""
-    pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
-    base = MatchKey.objects.with_scopes_disabled().filter(workspace=workspace)
-    for column, reason in KEY_REASONS:
-        groups = (
-            base.exclude(**{column: ""})
-            .values(column)
-            .annotate(n=Count("pk"))
-            .filter(n__gt=1, n__lte=MAX_GROUP)
-            .values(column)
+def _key_chunks(workspace: Workspace) -> Iterator[list[tuple[int, int, str]]]:
+    """(contact id, reason index, key) for every non-empty key of every live contact, one
+    chunk of contacts at a time (keyset pagination, so no cursor stays open during COPY)."""
+    last = 0
+    base = Contact.objects.with_scopes_disabled().filter(
+        workspace=workspace, deleted_at__isnull=True
+    )
+    while True:
+        rows = list(
+            base.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "email", "first_name", "last_name", "phone")[:CHUNK]
         )
-        members: dict[str, list[int]] = defaultdict(list)
-        for key, contact_id in (
-            base.filter(**{f"{column}__in": groups}).values_list(column, "contact_id").order_by()
-        ):
-            members[key].append(contact_id)
-        for ids in members.values():
-            ids.sort()
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    pairs[(a, b)].add(str(reason))
-    return pairs
+        if not rows:
+            return
+        last = rows[-1][0]
+        out = []
+        for pk, email, first, last_name, phone in rows:
+            for kind, key in enumerate(keys_for(email, first, last_name, phone)):
+                if key:
+                    out.append((pk, kind, key))
+        yield out
+
+
+def _load_keys(cursor: Any, workspace: Workspace) -> None:
+    """Stream the keys into the temporary table (COPY on PostgreSQL)."""
+    for chunk in _key_chunks(workspace):
+        if connection.vendor == "postgresql":
+            with cursor.copy(COPY_SQL) as copy:
+                for row in chunk:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(INSERT_SQL, chunk)
+
+
+def find_pairs(workspace: Workspace) -> tuple[int, dict[tuple[int, int], set[str]]]:
+    """Keys into a temporary table, then one GROUP BY: every group of 2..MAX_GROUP contacts
+    sharing a key gives its pairs, with the key's reason. Must run inside a transaction."""
+    pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS contact_merge_keys_tmp")
+        cursor.execute(CREATE_SQL)
+        _load_keys(cursor, workspace)
+        cursor.execute("SELECT COUNT(DISTINCT contact_id) FROM contact_merge_keys_tmp")
+        n = cursor.fetchone()[0]
+        cursor.execute(GROUPS_SQL, [MAX_GROUP])
+        group: list[int] = []
+        current: tuple[int, str] | None = None
+
+        def flush() -> None:
+            if current is None:
+                return
+            reason = str(KEY_REASONS[current[0]])
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    pairs[(a, b)].add(reason)
+
+        for kind, key, contact_id in cursor.fetchall():
+            if (kind, key) != current:
+                flush()
+                current, group = (kind, key), []
+            group.append(contact_id)
+        flush()
+        cursor.execute("DROP TABLE contact_merge_keys_tmp")
+    return n, pairs
 
 
 def compute_suggestions(workspace: Workspace) -> SuggestionRun:
     """Rebuild keys and the suggestion list of one workspace (the background task runs this)."""
     started = time.monotonic()
     with transaction.atomic():
-        n = rebuild_match_keys(workspace)
-        pairs = find_pairs(workspace)
+        n, pairs = find_pairs(workspace)
         dismissed = set(
             DismissedPair.objects.with_scopes_disabled()
             .filter(workspace=workspace)

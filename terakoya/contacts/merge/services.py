@@ -36,6 +36,7 @@ from terakoya.contacts.merge.preview import (
     Preview,
     build_preview,
     load_contacts,
+    model_text,
 )
 from terakoya.contacts.models import Contact, normalize_email
 
@@ -314,9 +315,12 @@ def _created_since(merge: Merge, primary: Contact) -> list[dict[str, str]]:
         for obj in qs.order_by("created_at")[:200]:
             kept.append(
                 {
-                    "model": str(model._meta.verbose_name),
+                    "model": model_text(model._meta.label),
                     "id": str(getattr(obj, "public_id", obj.pk)),
-                    "text": str(obj)[:120],
+                    # A tag or a grant reads better by what it is than by its ids.
+                    "text": str(getattr(obj, "tag", None) or getattr(obj, "offer", None) or obj)[
+                        :120
+                    ],
                 }
             )
     return kept

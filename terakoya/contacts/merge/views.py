@@ -17,7 +17,13 @@ from django.views.decorators.http import require_POST
 from terakoya.catalog.models import Grant
 from terakoya.contacts.merge import services
 from terakoya.contacts.merge.models import DuplicateReason, EntryOp, Merge, MergeStatus
-from terakoya.contacts.merge.preview import SCALAR_NAMES, MergeError, build_preview, load_contacts
+from terakoya.contacts.merge.preview import (
+    SCALAR_NAMES,
+    MergeError,
+    build_preview,
+    load_contacts,
+    model_text,
+)
 from terakoya.contacts.merge.queries import last_run, suggestions
 from terakoya.contacts.merge.tasks import compute_duplicate_suggestions
 from terakoya.contacts.models import Contact, ContactTag
@@ -124,6 +130,9 @@ def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRes
         .first()
     )
     entries = merge.entries.all().order_by("seq")
+    shown = list(entries[:300])
+    for e in shown:
+        e.model_text = model_text(e.model_label)  # type: ignore[attr-defined]
     grants: list[Grant] = []
     tags: list[str] = []
     if primary is not None:
@@ -139,7 +148,11 @@ def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRes
     for key, n in sorted(merge.summary.items()):
         label, op = key.rsplit(":", 1)
         summary.append(
-            {"model": label, "op": EntryOp(op).label if op in EntryOp.values else op, "n": n}
+            {
+                "model": model_text(label),
+                "op": EntryOp(op).label if op in EntryOp.values else op,
+                "n": n,
+            }
         )
     return render(
         request,
@@ -147,7 +160,7 @@ def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRes
         {
             "merge": merge,
             "primary": primary,
-            "entries": entries[:300],
+            "entries": shown,
             "entry_count": entries.count(),
             "summary": summary,
             "grants": grants,
