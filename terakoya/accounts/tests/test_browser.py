@@ -85,3 +85,26 @@ def test_a_customer_signs_in_with_the_email_link_after_confirming(page, live_ser
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", name="Welcome").is_visible()
+
+
+def test_staff_set_a_temporary_password_and_copy_the_message(
+    page, live_server, workspace, owner, screenshot
+):
+    from terakoya.core.factories import STAFF_PASSWORD
+
+    account = make_customer(workspace, language="ja")
+    page.goto("/dashboard/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/dashboard/{workspace.slug}/")
+    page.goto(f"/dashboard/{workspace.slug}/customers/{account.contact.public_id}/access/")
+    page.locator("#id_new_password1").fill("temporary pass 123")
+    page.locator("#id_new_password2").fill("temporary pass 123")
+    page.get_by_role("button", name="Set temporary password").click()
+    message = page.locator("#temp-message")
+    assert "temporary pass 123" in message.input_value()
+    assert "仮パスワード" in message.input_value()
+    screenshot(page, "staff-customer-access")
+    page.goto(f"/dashboard/{workspace.slug}/customers/settings/")
+    screenshot(page, "staff-customer-login-settings")

@@ -191,3 +191,23 @@ def test_the_production_hasher_is_argon2id_with_the_tuned_parameters(settings):
     hasher = identify_hasher(encoded)
     assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert hasher.verify("ねこが すきです", encoded)
+
+
+def test_the_session_cookie_belongs_to_the_workspace_host_only(workspace, other_workspace):
+    make_customer(other_workspace)
+    beta = Client(HTTP_HOST=other_workspace.host)
+    response = login(beta, "hanako@example.com")
+    cookie = response.cookies["terakoya_session"]
+    # No Domain attribute: the browser sends it back to beta.localhost only
+    assert cookie["domain"] == ""
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+
+
+def test_every_login_form_carries_a_csrf_token(workspace):
+    client = Client(HTTP_HOST=workspace.host, enforce_csrf_checks=True)
+    for url in ["/login/", "/login/code/", "/password/forgot/"]:
+        assert 'name="csrfmiddlewaretoken"' in client.get(url).content.decode()
+    assert (
+        client.post("/login/", {"email": "a@example.com", "password": "x" * 8}).status_code == 403
+    )
