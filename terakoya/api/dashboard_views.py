@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from terakoya.api.models import ApiKey
 from terakoya.api.services import create_api_key, revoke_api_key
+from terakoya.contacts.queries import by_public_id
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Role, Workspace
 
@@ -46,7 +47,7 @@ def key_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 @require_POST
 @staff_view(roles=MANAGERS)
 def key_revoke(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
-    key = get_object_or_404(ApiKey, workspace=workspace, public_id=public_id)
+    key = by_public_id(ApiKey, workspace, public_id)
     revoke_api_key(workspace, key=key, actor=request.user)
     messages.success(request, _("API key revoked."))
     return redirect("dashboard:api_dashboard:list", workspace_slug=workspace.slug)

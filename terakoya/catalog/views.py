@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from terakoya.catalog.forms import OfferForm
 from terakoya.catalog.models import Offer
 from terakoya.catalog.services import create_offer, update_offer
+from terakoya.contacts.queries import by_public_id
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
 
@@ -55,5 +56,5 @@ def offer_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @staff_view()
 def offer_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, workspace=workspace, public_id=public_id)
+    offer = by_public_id(Offer, workspace, public_id)
     return _save(request, workspace, offer)

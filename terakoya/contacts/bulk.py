@@ -24,7 +24,7 @@ from terakoya.contacts.models import (
     Tag,
     UnsubscribeReason,
 )
-from terakoya.contacts.queries import FILTER_KEYS, contact_queryset
+from terakoya.contacts.queries import FILTER_KEYS, contact_queryset, valid_public_id
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -47,7 +47,7 @@ def clean_selection(selection: dict[str, Any]) -> dict[str, Any]:
     """{"ids": [public ids]} or {"filters": {...}}: the exact filter, kept in the audit log."""
     ids = selection.get("ids")
     if ids:
-        ids = [str(i)[:24] for i in ids][:MAX_SELECTED]
+        ids = [str(i) for i in ids if valid_public_id(str(i))][:MAX_SELECTED]
         return {"ids": ids, "trashed": bool(selection.get("trashed"))}
     filters = {
         k: str(v)

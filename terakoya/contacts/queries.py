@@ -73,7 +73,7 @@ def _as_bool(value: Any) -> bool | None:
 
 
 def search_filter(q: str) -> Q:
-    q = (q or "").strip().lower()[:MAX_QUERY_LENGTH]
+    q = (q or "").replace("\x00", "").strip().lower()[:MAX_QUERY_LENGTH]
     if not q:
         return Q()
     if connection.vendor == "sqlite" and len(q) >= 3:
@@ -156,3 +156,20 @@ def with_member_flag(qs: QuerySet[Contact]) -> QuerySet[Contact]:
     return qs.annotate(
         is_member=Exists(Grant.objects.filter(contact=OuterRef("pk"), revoked_at__isnull=True))
     )
+
+
+def valid_public_id(value: str) -> bool:
+    return 0 < len(value or "") <= 24 and value.isascii() and value.isalnum()
+
+
+def by_public_id(model: type[Any], workspace: Workspace, public_id: str, **extra: Any) -> Any:
+    """This workspace's object with this public id, or a 404 (missing and not-yours look alike;
+    ids that cannot exist never reach the database)."""
+    from django.http import Http404
+
+    if not valid_public_id(public_id):
+        raise Http404
+    obj = model.objects.filter(workspace=workspace, public_id=public_id, **extra).first()
+    if obj is None:
+        raise Http404
+    return obj

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -34,7 +34,7 @@ from terakoya.contacts.forms import (
     TagForm,
 )
 from terakoya.contacts.models import Address, BulkJob, ConsentState, Contact, Segment, Tag
-from terakoya.contacts.queries import contact_queryset, with_member_flag
+from terakoya.contacts.queries import by_public_id, contact_queryset, with_member_flag
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
 
@@ -55,7 +55,8 @@ def filters_from_request(
 ) -> tuple[dict[str, Any], FilterForm]:
     form = FilterForm(request.GET or None, workspace=workspace)
     filters: dict[str, Any] = {}
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        form.is_valid()  # invalid fields are left out; the valid ones still filter
         for key in ("q", "segment", "tag", "offer", "created_from", "created_to", "sort"):
             value: Any = form.cleaned_data.get(key)
             if value not in (None, ""):
@@ -69,8 +70,8 @@ def filters_from_request(
 
 
 def _contact(workspace: Workspace, public_id: str, *, trashed_ok: bool = True) -> Contact:
-    contact = Contact.objects.filter(workspace=workspace, public_id=public_id).first()
-    if contact is None or (contact.deleted_at is not None and not trashed_ok):
+    contact: Contact = by_public_id(Contact, workspace, public_id)
+    if contact.deleted_at is not None and not trashed_ok:
         raise Http404
     return contact
 
@@ -214,7 +215,7 @@ def contact_tag_remove(
     request: HttpRequest, workspace: Workspace, public_id: str, tag_id: str
 ) -> HttpResponse:
     contact = _contact(workspace, public_id)
-    tag = get_object_or_404(Tag, workspace=workspace, public_id=tag_id)
+    tag = by_public_id(Tag, workspace, tag_id)
     services.remove_tag(workspace, contact=contact, tag=tag, actor=request.user)
     return _back(workspace, contact)
 
@@ -239,7 +240,7 @@ def contact_revoke(
     request: HttpRequest, workspace: Workspace, public_id: str, offer_id: str
 ) -> HttpResponse:
     contact = _contact(workspace, public_id)
-    offer = get_object_or_404(Offer, workspace=workspace, public_id=offer_id)
+    offer = by_public_id(Offer, workspace, offer_id)
     if revoke_offer(workspace, contact=contact, offer=offer, actor=request.user):
         messages.success(request, _("Offer revoked. The grant stays in the history."))
     return _back(workspace, contact)
@@ -270,7 +271,7 @@ def contact_address_delete(
     request: HttpRequest, workspace: Workspace, public_id: str, address_id: str
 ) -> HttpResponse:
     contact = _contact(workspace, public_id)
-    address = get_object_or_404(Address, workspace=workspace, contact=contact, public_id=address_id)
+    address = by_public_id(Address, workspace, address_id, contact=contact)
     services.delete_address(workspace, address=address, actor=request.user)
     return _back(workspace, contact)
 
@@ -357,7 +358,7 @@ def segment_save(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 @require_POST
 @staff_view()
 def segment_delete(request: HttpRequest, workspace: Workspace, segment_id: str) -> HttpResponse:
-    segment = get_object_or_404(Segment, workspace=workspace, public_id=segment_id)
+    segment = by_public_id(Segment, workspace, segment_id)
     services.delete_segment(workspace, segment=segment, actor=request.user)
     messages.success(request, _("Segment deleted."))
     return redirect("dashboard:contacts:list", workspace_slug=workspace.slug)
@@ -457,7 +458,7 @@ def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
 
 @staff_view()
 def bulk_job(request: HttpRequest, workspace: Workspace, job_id: str) -> HttpResponse:
-    job = get_object_or_404(BulkJob, workspace=workspace, public_id=job_id)
+    job = by_public_id(BulkJob, workspace, job_id)
     template = "contacts/bulk_progress.html" if request.htmx else "contacts/bulk_job.html"  # type: ignore[attr-defined]
     return render(
         request, template, {"job": job, "action_label": bulk.ACTIONS.get(job.action, job.action)}

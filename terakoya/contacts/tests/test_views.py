@@ -265,3 +265,20 @@ def test_second_workspace_cannot_see_or_touch(client, workspace, other_workspace
     assert contact.deleted_at is None
     export = client.get(url("export", ws="beta"))
     assert b"a@example.com" not in b"".join(export.streaming_content)
+
+
+def test_impossible_ids_and_nul_bytes_are_404_not_500(owner_client, workspace):
+    base = url("list")
+    for path in ("%00/", "x%00y/", "a" * 40 + "/", "é/", "%00/tags/%00/remove/"):
+        response = (
+            owner_client.get(base + path)
+            if "remove" not in path
+            else owner_client.post(base + path)
+        )
+        assert response.status_code == 404, path
+    assert owner_client.get(url("trash"), {"q": "a\x00b"}).status_code == 200
+    assert owner_client.get(base, {"q": "ab\x00c", "tag": "\x00"}).status_code == 200
+    response = owner_client.post(
+        url("bulk"), {"scope": "selected", "ids": ["\x00", "x" * 99], "action": "delete"}
+    )
+    assert response.status_code == 302
