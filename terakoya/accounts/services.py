@@ -536,19 +536,19 @@ def verify_login_code(
             account__contact__email=normalize_email(email),
             account__contact__deleted_at__isnull=True,
         )
-        if _code_matches(workspace, token, TokenPurpose.LOGIN_CODE, code) and token:
-            account = token.account
-        else:
-            account = token.account if token else _find_account(workspace, email, create=False)
+        if token is None or not _code_matches(workspace, token, TokenPurpose.LOGIN_CODE, code):
+            if token is None:
+                _code_matches(workspace, None, TokenPurpose.LOGIN_CODE, code)  # same work
             _record_attempt(
                 workspace,
-                account,
+                token.account if token else _find_account(workspace, email, create=False),
                 LoginMethod.EMAIL_CODE,
                 succeeded=False,
                 ip=ip,
                 user_agent=user_agent,
             )
             return None
+        account = token.account
         _use_batch(token)
         _complete_login(workspace, account, LoginMethod.EMAIL_CODE, ip=ip, user_agent=user_agent)
         return account
