@@ -54,6 +54,19 @@ def resolve_alternate_email(workspace: Workspace, email: str) -> Contact | None:
     return alt.contact if alt else None
 
 
+def alternate_email_map(workspace_id: int, emails: list[str]) -> dict[str, int]:
+    """Bulk form for imports: normalized email → id of the live contact it was merged into,
+    for those of `emails` that are alternate emails (one query)."""
+    wanted = {normalize_email(e) for e in emails if e}
+    if not wanted:
+        return {}
+    return dict(
+        AlternateEmail.objects.with_scopes_disabled()
+        .filter(workspace_id=workspace_id, email__in=wanted, contact__deleted_at__isnull=True)
+        .values_list("email", "contact_id")
+    )
+
+
 def email_key(email: str) -> str:
     """Case, full-width characters (NFKC), and for Gmail the dots and +tag do not matter."""
     value = unicodedata.normalize("NFKC", email or "").strip().lower()

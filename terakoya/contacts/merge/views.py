@@ -186,10 +186,12 @@ def undo(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRespo
 
 @staff_view(roles=MANAGERS)
 def history(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    page = Paginator(Merge.objects.with_scopes_disabled().filter(workspace=workspace), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "contact_merge/history.html", {"page": page})
+    merges = Merge.objects.with_scopes_disabled().filter(workspace=workspace)
+    contact_id = request.GET.get("contact", "")[:24]
+    if contact_id:  # ?contact=<public id>: the merges into one contact (its "merged from" list)
+        merges = merges.filter(primary_public_id=contact_id)
+    page = Paginator(merges, 50).get_page(request.GET.get("page"))
+    return render(request, "contact_merge/history.html", {"page": page, "contact_id": contact_id})
 
 
 @staff_view(roles=MANAGERS)

@@ -101,6 +101,20 @@ def test_alternate_email_is_per_workspace(workspace, other_workspace):
     assert resolve_alternate_email(other_workspace, "b@example.com") is None
 
 
+def test_import_can_match_merged_away_emails_in_bulk(workspace, other_workspace):
+    from terakoya.contacts.merge.queries import alternate_email_map
+
+    # Given a merge: s's email now belongs to p
+    p = ContactFactory(workspace=workspace, email="p@example.com")
+    s = ContactFactory(workspace=workspace, email="s@example.com")
+    do_merge(workspace, [p, s], p)
+    # When an import (or signup) looks up the emails it did not find as contacts
+    found = alternate_email_map(workspace.pk, ["S@example.com", "new@example.com"])
+    # Then the merged-away email maps to the merged contact, the new one to nothing
+    assert found == {"s@example.com": p.pk}
+    assert alternate_email_map(other_workspace.pk, ["s@example.com"]) == {}
+
+
 def test_staff_can_pick_another_contacts_value_per_field(workspace):
     p = ContactFactory(workspace=workspace, email="p@example.com", first_name="Hana", last_name="Y")
     s = ContactFactory(

@@ -150,3 +150,64 @@ def test_preview_in_japanese(owner_client, workspace):
         HTTP_ACCEPT_LANGUAGE="ja",
     )
     assert "連絡先を統合" in r.content.decode()
+
+
+def _customer_session(client, account):  # type: ignore[no-untyped-def]
+    from terakoya.accounts.sessions import session_key
+
+    session = client.session
+    session[session_key(account.workspace)] = {
+        "account": account.pk,
+        "epoch": account.session_epoch,
+    }
+    session.save()
+
+
+def test_merge_ends_the_secondarys_sessions_and_undo_does_not_revive_them(portal_client, workspace):
+    from conftest import client_for_host
+    from terakoya.contacts.merge.services import merge_contacts, undo_merge
+
+    # Given a customer logged in as the secondary contact, and one as the primary
+    p = ContactFactory(workspace=workspace, email="p@example.com")
+    s = ContactFactory(workspace=workspace, email="s@example.com")
+    pa, sa = account(p, "pw p 12345"), account(s, "pw s 12345")
+    primary_browser = client_for_host(workspace.host)
+    _customer_session(portal_client, sa)
+    _customer_session(primary_browser, pa)
+    assert portal_client.get("/account/").status_code == 200
+    # When staff merge them
+    merge = merge_contacts(
+        workspace,
+        contact_ids=[p.public_id, s.public_id],
+        primary_id=p.public_id,
+        confirm_email=p.email,
+        actor=None,
+    )
+    # Then the secondary's session is over, the primary's still works
+    assert portal_client.get("/account/").status_code == 302
+    assert primary_browser.get("/account/").status_code == 200
+    # And after undo the old session stays ended
+    _customer_session(portal_client, sa)  # the old cookie content again
+    undo_merge(workspace, merge=merge, actor=None)
+    assert portal_client.get("/account/").status_code == 302
+
+
+def test_history_of_one_contact(owner_client, workspace):
+    from terakoya.contacts.merge.services import merge_contacts
+
+    p = ContactFactory(workspace=workspace, email="p@example.com")
+    s = ContactFactory(workspace=workspace, email="s@example.com")
+    other = ContactFactory(workspace=workspace, email="o@example.com")
+    merge_contacts(
+        workspace,
+        contact_ids=[p.public_id, s.public_id],
+        primary_id=p.public_id,
+        confirm_email=p.email,
+        actor=None,
+    )
+    body = owner_client.get(url(workspace, "history"), {"contact": p.public_id}).content.decode()
+    assert "s@example.com" in body
+    body = owner_client.get(
+        url(workspace, "history"), {"contact": other.public_id}
+    ).content.decode()
+    assert "s@example.com" not in body and "No merges yet." in body
