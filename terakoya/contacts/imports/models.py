@@ -21,10 +21,14 @@ class ImportStatus(models.TextChoices):
 class ImportJob(WorkspaceOwned):
     """One CSV import: the file, its mapping, the dry-run result, progress and outcome."""
 
-    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    status = models.CharField(
+        max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255, blank=True)
     encoding = models.CharField(max_length=20, blank=True)
+    # Another platform's export recognised from its headers ("kajabi", "ghost"), or "".
+    preset = models.CharField(max_length=20, blank=True)
     headers = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True)
@@ -35,7 +39,10 @@ class ImportJob(WorkspaceOwned):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    # [[line, message], …]: the cells are read again from the file for the errors CSV.
     errors = models.JSONField(default=list, blank=True)
+    # Samples of each outcome and the ids of tags this import created (for rollback).
+    result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -1,0 +1,454 @@
+"""Contact CSV imports: upload, map, dry run, run (in the background), status, errors, rollback."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from terakoya.activity.services import actor_label, record_event
+from terakoya.catalog.models import Grant, Offer
+from terakoya.contacts.imports import loader
+from terakoya.contacts.imports.models import ImportJob, ImportStatus
+from terakoya.contacts.imports.parsing import (
+    CleanRow,
+    ImportFileError,
+    RowCleaner,
+    inspect_file,
+    iter_rows,
+    split_tags,
+    suggest_mapping,
+    validate_mapping,
+)
+from terakoya.contacts.models import Contact, ContactTag, Tag
+
+if TYPE_CHECKING:
+    from terakoya.workspaces.models import Workspace
+
+CHUNK_ROWS = 50_000
+MAX_STORED_ERRORS = 100_000
+# After this many new contacts the planner statistics are refreshed (search stays fast).
+ANALYZE_AFTER = 50_000
+Progress = Callable[[int, int], None]
+
+
+class ImportError_(ValidationError):  # noqa: N801
+    """A localized reason why an import step cannot be done (nothing was changed)."""
+
+
+def _actor_id(actor: Any) -> int | None:
+    from terakoya.staff.models import User
+
+    return actor.pk if isinstance(actor, User) else None
+
+
+def _region(workspace: Workspace) -> str:
+    return "JP"
+
+
+# --- Upload ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_import(
+    workspace: Workspace, *, uploaded_file: IO[bytes], filename: str, actor: Any
+) -> ImportJob:
+    """Store the file, detect its encoding, read its headers and suggest a mapping.
+
+    Raises ImportError_ (a ValidationError with a localized message) for unreadable files."""
+    try:
+        info = inspect_file(uploaded_file)
+    except ImportFileError as exc:
+        raise ImportError_(exc.message)
+    if info.total_rows == 0:
+        raise ImportError_(_("The file has a header row but no contacts."))
+    job = ImportJob(
+        workspace=workspace,
+        original_name=(filename or "contacts.csv")[:255],
+        encoding=info.encoding,
+        headers=info.headers,
+        preset=info.preset,
+        mapping=suggest_mapping(info.headers, info.preset),
+        total_rows=info.total_rows,
+        created_by=actor if _actor_id(actor) else None,
+    )
+    uploaded_file.seek(0)
+    job.file.save("contacts.csv", File(uploaded_file), save=False)
+    job.save()
+    return job
+
+
+# --- Mapping --------------------------------------------------------------------------------------
+
+
+def _clean_options(
+    workspace: Workspace, job: ImportJob, mapping: dict[str, str], options: dict[str, Any]
+) -> dict[str, Any]:
+    offers = [str(o) for o in options.get("offers") or [] if str(o).strip()]
+    found = dict(
+        Offer.objects.filter(workspace=workspace, public_id__in=offers).values_list(
+            "public_id", "id"
+        )
+    )
+    missing = [o for o in offers if o not in found]
+    if missing:
+        raise ImportError_(_("Unknown offer: %(ids)s") % {"ids": ", ".join(missing[:5])})
+    raw_tags = options.get("tags") or []
+    if isinstance(raw_tags, str):
+        raw_tags = [raw_tags]
+    tags: list[str] = []
+    for value in raw_tags:
+        for tag in split_tags(str(value)):
+            if tag not in tags:
+                tags.append(tag)
+    source = str(options.get("consent_source") or "").strip()[:300]
+    consent_mapped = "consent" in mapping.values()
+    if consent_mapped and not source:
+        raise ImportError_(
+            _("Say where the consent in the consent column came from, or do not import it.")
+        )
+    return {
+        "offers": offers,
+        "tags": tags,
+        "consent_source": source if consent_mapped else "",
+        # Row errors are written in the language of the person who set up the import.
+        "language": translation.get_language() or "en",
+    }
+
+
+@transaction.atomic
+def set_mapping(
+    workspace: Workspace,
+    job: ImportJob,
+    *,
+    mapping: dict[str, str],
+    options: dict[str, Any],
+    actor: Any,
+) -> ImportJob:
+    if job.workspace_id != workspace.pk:
+        raise ImportError_(_("This import does not exist."))
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.DRY_RUN):
+        raise ImportError_(_("This import has already started."))
+    mapping = {str(k): str(v or "") for k, v in (mapping or {}).items()}
+    problems = validate_mapping(job.headers, mapping)
+    if problems:
+        raise ImportError_(problems)
+    clean_mapping = {h: mapping.get(h, "") for h in job.headers}
+    clean_options = _clean_options(workspace, job, clean_mapping, options or {})
+    job.mapping, job.options = clean_mapping, clean_options
+    job.status = ImportStatus.MAPPED
+    job.dry_run_result = {}
+    job.save(update_fields=["mapping", "options", "status", "dry_run_result", "updated_at"])
+    return job
+
+
+# --- Running ----------------------------------------------------------------------------------
+
+
+def _context(
+    workspace: Workspace, job: ImportJob, *, write: bool, actor: Any
+) -> loader.LoadContext:
+    offer_ids = list(
+        Offer.objects.filter(workspace=workspace, public_id__in=job.options.get("offers", []))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return loader.LoadContext(
+        workspace_id=workspace.pk,
+        job_id=job.pk,
+        write=write,
+        offer_ids=offer_ids,
+        extra_tags=list(job.options.get("tags", [])),
+        consent_source=job.options.get("consent_source", ""),
+        actor_id=_actor_id(actor),
+        actor_label=actor_label(actor),
+        workspace_empty=not Contact.objects.filter(workspace=workspace).exists(),
+    )
+
+
+def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
+    with job.file.open("rb") as raw:
+        rows: list[CleanRow] = []
+        first = True
+        for line, cells in iter_rows(raw, job.encoding):
+            if first:
+                first = False
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            rows.append(cleaner.clean(line, cells))
+            if len(rows) >= CHUNK_ROWS:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
+
+
+def _require_mapping(workspace: Workspace, job: ImportJob) -> None:
+    if job.workspace_id != workspace.pk:
+        raise ImportError_(_("This import does not exist."))
+    if job.status == ImportStatus.UPLOADED or validate_mapping(job.headers, job.mapping):
+        raise ImportError_(_("Map the columns first."))
+
+
+def _summary(ctx: loader.LoadContext) -> dict[str, Any]:
+    return {"counts": dict(ctx.counts), "samples": ctx.samples}
+
+
+def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
+    """Classify every row exactly as the import would, writing nothing to contacts."""
+    _require_mapping(workspace, job)
+    if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN):
+        raise ImportError_(_("This import has already started."))
+    ctx = _context(workspace, job, write=False, actor=None)
+    cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
+    try:
+        with translation.override(job.options.get("language")):
+            for rows in _chunks(job, cleaner):
+                loader.write(ctx, loader.classify(ctx, rows))
+    except ImportFileError as exc:
+        raise ImportError_(exc.message)
+    result = _summary(ctx)
+    ImportJob.objects.filter(pk=job.pk).update(
+        dry_run_result=result, status=ImportStatus.DRY_RUN, updated_at=timezone.now()
+    )
+    job.dry_run_result = result
+    job.status = ImportStatus.DRY_RUN
+    return result
+
+
+@transaction.atomic
+def start_import(workspace: Workspace, job: ImportJob, *, actor: Any) -> ImportJob:
+    """Queue the import; the task (tasks.run_import) does the work and reports progress."""
+    from terakoya.contacts.imports.tasks import run_import
+    from terakoya.core.tasks import enqueue
+
+    _require_mapping(workspace, job)
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk, workspace=workspace)
+    if locked.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN):
+        raise ImportError_(_("This import has already started."))
+    locked.status = ImportStatus.QUEUED
+    locked.processed_rows = 0
+    if _actor_id(actor):
+        locked.created_by_id = _actor_id(actor)
+    locked.save(update_fields=["status", "processed_rows", "created_by", "updated_at"])
+    enqueue(run_import, workspace.pk, locked.pk, actor_label(actor))
+    job.status = locked.status
+    return locked
+
+
+def execute_import(
+    workspace: Workspace, job: ImportJob, *, actor: Any = None, progress: Progress | None = None
+) -> ImportJob:
+    """Do the import, one committed chunk at a time (the task and the CLI call this).
+
+    Safe to run again: every write is an upsert, so a retried job only completes the rest."""
+    claimed = ImportJob.objects.filter(
+        pk=job.pk,
+        workspace=workspace,
+        status__in=[
+            ImportStatus.QUEUED,
+            ImportStatus.MAPPED,
+            ImportStatus.DRY_RUN,
+            ImportStatus.RUNNING,
+        ],
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0)
+    if not claimed:
+        return job
+    job.refresh_from_db()
+    if actor is None and job.created_by_id:
+        actor = job.created_by
+    ctx = _context(workspace, job, write=True, actor=actor)
+    cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
+    with translation.override(job.options.get("language")):
+        return _run_chunks(workspace, job, ctx, cleaner, actor, progress)
+
+
+def _run_chunks(
+    workspace: Workspace,
+    job: ImportJob,
+    ctx: loader.LoadContext,
+    cleaner: RowCleaner,
+    actor: Any,
+    progress: Progress | None,
+) -> ImportJob:
+    processed = 0
+    try:
+        for rows in _chunks(job, cleaner):
+            with transaction.atomic():
+                loader.write(ctx, loader.classify(ctx, rows))
+                processed += len(rows)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    processed_rows=processed,
+                    created_count=ctx.counts["created"],
+                    updated_count=ctx.counts["updated"],
+                    unchanged_count=ctx.counts["unchanged"],
+                    error_count=ctx.counts["errors"],
+                    updated_at=timezone.now(),
+                )
+            if progress:
+                progress(processed, job.total_rows)
+    except ImportFileError as exc:
+        loader.add_error(ctx, 0, str(exc.message))
+        return _finish(workspace, job, ctx, processed, ImportStatus.FAILED, actor)
+    if ctx.counts["created"] >= ANALYZE_AFTER:
+        loader.refresh_statistics()
+    return _finish(workspace, job, ctx, processed, ImportStatus.DONE, actor)
+
+
+@transaction.atomic
+def _finish(
+    workspace: Workspace,
+    job: ImportJob,
+    ctx: loader.LoadContext,
+    processed: int,
+    status: str,
+    actor: Any,
+) -> ImportJob:
+    job.status = status
+    job.processed_rows = processed
+    job.total_rows = max(job.total_rows, processed)
+    job.created_count = ctx.counts["created"]
+    job.updated_count = ctx.counts["updated"]
+    job.unchanged_count = ctx.counts["unchanged"]
+    job.error_count = ctx.counts["errors"]
+    job.errors = ctx.errors[:MAX_STORED_ERRORS]
+    job.result = {**_summary(ctx), "created_tag_ids": ctx.created_tag_ids}
+    job.finished_at = timezone.now()
+    job.save()
+    record_event(
+        workspace,
+        verb="contacts.imported",
+        actor=actor,
+        subject=job.original_name,
+        data={"import": job.public_id, "status": status, **ctx.counts},
+    )
+    return job
+
+
+def mark_failed(workspace: Workspace, job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id, workspace=workspace).exclude(
+        status__in=[ImportStatus.DONE, ImportStatus.ROLLED_BACK]
+    ).update(status=ImportStatus.FAILED, finished_at=timezone.now(), errors=[[0, message]])
+
+
+# --- Status and errors ------------------------------------------------------------------------
+
+
+def import_status(job: ImportJob) -> dict[str, Any]:
+    total = job.total_rows or 0
+    return {
+        "id": job.public_id,
+        "status": job.status,
+        "file": job.original_name,
+        "total_rows": total,
+        "processed_rows": job.processed_rows,
+        "percent": int(100 * job.processed_rows / total) if total else 0,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "errors": job.error_count,
+        "finished": job.status
+        in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.ROLLED_BACK),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def error_rows(job: ImportJob, limit: int | None = None) -> Iterator[tuple[int, str, list[str]]]:
+    """(line, message, original cells) for each failed line, in file order."""
+    messages: dict[int, str] = {}
+    general = []
+    for line, message in job.errors:
+        if line:
+            messages.setdefault(int(line), message)
+        else:
+            general.append(message)
+    for message in general:
+        yield 0, message, []
+    if not messages:
+        return
+    count = 0
+    with job.file.open("rb") as raw:
+        try:
+            for line, cells in iter_rows(raw, job.encoding):
+                if line in messages:
+                    yield line, messages[line], cells
+                    count += 1
+                    if limit is not None and count >= limit:
+                        return
+        except ImportFileError:
+            return
+
+
+def _neutralize(value: str) -> str:
+    """Spreadsheet formula injection: a leading = + - @ makes Excel evaluate the cell."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def errors_csv(job: ImportJob) -> str:
+    """The failed lines with their original columns and an error column, ready to fix and
+    upload again (the error column is ignored on re-upload)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*job.headers, _("Import error")])
+    width = len(job.headers)
+    for _line, message, cells in error_rows(job):
+        padded = (cells + [""] * width)[:width]
+        writer.writerow([*(_neutralize(c) for c in padded), _neutralize(message)])
+    return out.getvalue()
+
+
+# --- Rollback ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rollback_import(workspace: Workspace, job: ImportJob, *, actor: Any) -> dict[str, int]:
+    """Remove the contacts this import created and the tags and grants it added to others.
+
+    Blanks it filled on existing contacts stay (they were empty before, nothing is lost)."""
+    if job.workspace_id != workspace.pk:
+        raise ImportError_(_("This import does not exist."))
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk, workspace=workspace)
+    if locked.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+        raise ImportError_(_("Only a finished import can be rolled back."))
+    created = Contact.objects.filter(workspace=workspace, import_job=locked)
+    grants_removed, _d = Grant.objects.filter(workspace=workspace, import_job=locked).delete()
+    tags_removed, _d = ContactTag.objects.filter(workspace=workspace, import_job=locked).delete()
+    contacts_removed = created.count()
+    _delete_contacts(workspace, locked)
+    tag_ids = locked.result.get("created_tag_ids", []) if locked.result else []
+    Tag.objects.filter(workspace=workspace, pk__in=tag_ids).exclude(
+        contact_tags__isnull=False
+    ).delete()
+    locked.status = ImportStatus.ROLLED_BACK
+    locked.rolled_back_at = timezone.now()
+    locked.save(update_fields=["status", "rolled_back_at", "updated_at"])
+    summary = {"contacts": contacts_removed, "tags": tags_removed, "grants": grants_removed}
+    record_event(
+        workspace,
+        verb="contacts.import_rolled_back",
+        actor=actor,
+        subject=locked.original_name,
+        data={"import": locked.public_id, **summary},
+    )
+    job.status = locked.status
+    return summary
+
+
+def _delete_contacts(workspace: Workspace, job: ImportJob) -> None:
+    """Delete in batches through the ORM, so every relation's on_delete rule applies."""
+    ids = list(
+        Contact.objects.filter(workspace=workspace, import_job=job).values_list("id", flat=True)
+    )
+    for start in range(0, len(ids), 5000):
+        Contact.objects.filter(workspace=workspace, pk__in=ids[start : start + 5000]).delete()

@@ -1,0 +1,30 @@
+"""Background work for contact imports."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from terakoya.core.tasks import workspace_task
+
+if TYPE_CHECKING:
+    from terakoya.workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+
+@workspace_task()
+def run_import(workspace: Workspace, job_id: int, actor: str = "") -> None:
+    """Run one import; retrying is safe (every write is an upsert)."""
+    from terakoya.contacts.imports.models import ImportJob
+    from terakoya.contacts.imports.services import execute_import, mark_failed
+
+    job = ImportJob.objects.filter(pk=job_id, workspace=workspace).first()
+    if job is None:
+        return
+    try:
+        execute_import(workspace, job, actor=job.created_by or actor or None)
+    except Exception:
+        logger.exception("contact import %s failed", job.public_id)
+        mark_failed(workspace, job_id, "The import stopped because of an internal error.")
+        raise

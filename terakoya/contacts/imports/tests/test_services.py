@@ -1,0 +1,342 @@
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from terakoya.activity.models import ActivityEvent
+from terakoya.catalog.models import Grant, Offer
+from terakoya.contacts.imports import services
+from terakoya.contacts.imports.models import ImportStatus
+from terakoya.contacts.imports.tests.helpers import csv_bytes, run_file
+from terakoya.contacts.models import ConsentEvent, ConsentState, Contact, ContactTag, Tag
+from terakoya.core.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+JAPANESE = (
+    "メールアドレス,氏名,電話番号,タグ\n"
+    'hanako@example.jp,山田 花子,090-1234-5678,"セミナー,VIP"\n'
+    "taro@example.jp,鈴木太郎,,購入者\n"
+)
+
+
+def test_cp932_file_with_japanese_headers_and_names_is_imported(workspace, owner):
+    # Given a Shift_JIS (CP932) file as Excel in Japan saves it
+    raw = csv_bytes(JAPANESE, "cp932")
+    # When it is uploaded
+    job = services.create_import(workspace, uploaded_file=raw, filename="名簿.csv", actor=owner)
+    # Then the encoding is detected and the Japanese headers are mapped
+    assert job.encoding == "cp932"
+    assert job.mapping == {
+        "メールアドレス": "email",
+        "氏名": "full_name",
+        "電話番号": "phone",
+        "タグ": "tags",
+    }
+    services.set_mapping(workspace, job, mapping=job.mapping, options={}, actor=owner)
+    services.execute_import(workspace, job, actor=owner)
+    # And the names are split family name first, the phone is E.164, tags are split
+    hanako = Contact.objects.get(workspace=workspace, email="hanako@example.jp")
+    assert (hanako.last_name, hanako.first_name, hanako.phone) == ("山田", "花子", "+819012345678")
+    assert hanako.search_text == hanako.build_search_text()
+    assert set(ContactTag.objects.filter(contact=hanako).values_list("tag__name", flat=True)) == {
+        "セミナー",
+        "VIP",
+    }
+    taro = Contact.objects.get(workspace=workspace, email="taro@example.jp")
+    assert (taro.last_name, taro.first_name) == ("鈴木太郎", "")  # not separable without a space
+    assert hanako.consent_state == ConsentState.NEVER_SUBSCRIBED
+
+
+def test_utf8_bom_and_western_names(workspace):
+    # Given a UTF-8 file with a BOM and a single Name column
+    text = (
+        "Email,Name,Phone\nEMMA@Example.com , Emma Clarke,+44 20 7946 0958\n"
+        'x@example.com,"Clarke, John",\n'
+    )
+    job = run_file(workspace, codecs.BOM_UTF8 + text.encode())
+    # Then the BOM is not part of the first header and names are split given-name first
+    assert job.encoding == "utf-8-sig"
+    emma = Contact.objects.get(workspace=workspace, email="emma@example.com")
+    assert (emma.first_name, emma.last_name, emma.phone) == ("Emma", "Clarke", "+442079460958")
+    john = Contact.objects.get(workspace=workspace, email="x@example.com")
+    assert (john.first_name, john.last_name) == ("John", "Clarke")
+
+
+def test_dry_run_counts_match_the_import_and_write_nothing(workspace, owner):
+    # Given one existing contact with a blank phone and a file touching it, a new one, an
+    # unchanged one and a bad line
+    ContactFactory(workspace=workspace, email="old@example.com", first_name="Old", phone="")
+    ContactFactory(workspace=workspace, email="same@example.com", first_name="Same", last_name="X")
+    text = (
+        "email,first_name,last_name,phone\n"
+        "old@example.com,Changed,,090-0000-0000\nnew@example.com,New,,\n"
+        "same@example.com,,,\nnot-an-email,,,\n"
+    )
+    job = services.create_import(
+        workspace, uploaded_file=csv_bytes(text), filename="a.csv", actor=owner
+    )
+    services.set_mapping(workspace, job, mapping=job.mapping, options={}, actor=owner)
+    # When the dry run runs
+    result = services.dry_run(workspace, job)
+    # Then it counts each outcome and shows samples, without writing anything
+    assert result["counts"] == {"created": 1, "updated": 1, "unchanged": 1, "errors": 1}
+    assert result["samples"]["updated"][0]["filled"] == ["phone"]
+    assert Contact.objects.filter(workspace=workspace).count() == 2
+    # And the import does exactly that: blanks filled, nothing overwritten
+    services.execute_import(workspace, job, actor=owner)
+    job.refresh_from_db()
+    assert (job.created_count, job.updated_count, job.unchanged_count, job.error_count) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    old = Contact.objects.get(workspace=workspace, email="old@example.com")
+    assert (old.first_name, old.phone) == ("Old", "+819000000000")
+    assert old.search_text == old.build_search_text()
+
+
+def test_rerunning_the_same_file_changes_nothing(workspace, owner):
+    # Given a file imported once
+    offer = Offer.objects.create(workspace=workspace, name="Course")
+    options = {"offers": [offer.public_id], "tags": ["imported"]}
+    first = run_file(workspace, JAPANESE, actor=owner, options=options)
+    assert first.created_count == 2
+    before = (Contact.objects.count(), ContactTag.objects.count(), Grant.objects.count())
+    # When the same file is imported again
+    second = run_file(workspace, JAPANESE, actor=owner, options=options)
+    # Then every row is unchanged and nothing new exists
+    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 2)
+    assert (Contact.objects.count(), ContactTag.objects.count(), Grant.objects.count()) == before
+
+
+def test_an_import_never_subscribes_an_existing_contact(workspace, owner):
+    # Given an existing never-subscribed contact and an unsubscribed one
+    never = ContactFactory(workspace=workspace, email="never@example.com")
+    gone = ContactFactory(
+        workspace=workspace, email="gone@example.com", consent_state=ConsentState.UNSUBSCRIBED
+    )
+    text = (
+        "email,subscribed\nnever@example.com,yes\ngone@example.com,yes\n"
+        "fresh@example.com,yes\nno@example.com,no\n"
+    )
+    # When a file with a consent column is imported with a consent source
+    run_file(
+        workspace,
+        text,
+        actor=owner,
+        mapping={"subscribed": "consent"},
+        options={"consent_source": "2024 seminar"},
+    )
+    # Then existing contacts keep their state; only the new one is subscribed, with a ledger row
+    never.refresh_from_db()
+    gone.refresh_from_db()
+    assert never.consent_state == ConsentState.NEVER_SUBSCRIBED
+    assert gone.consent_state == ConsentState.UNSUBSCRIBED
+    fresh = Contact.objects.get(workspace=workspace, email="fresh@example.com")
+    assert fresh.consent_state == ConsentState.SUBSCRIBED
+    event = ConsentEvent.objects.get(contact=fresh)
+    assert (event.method, event.source, event.to_state) == ("import", "2024 seminar", "subscribed")
+    assert (
+        Contact.objects.get(email="no@example.com").consent_state == ConsentState.NEVER_SUBSCRIBED
+    )
+    assert ConsentEvent.objects.filter(workspace=workspace).count() == 1
+
+
+def test_consent_column_needs_a_source_and_is_never_guessed(workspace, owner):
+    # Given a Ghost member export (its consent column is not mapped automatically)
+    text = (
+        "id,email,name,note,subscribed_to_emails,complimentary_plan,labels\n"
+        '1,g@example.com,Ghost Member,,true,,"a, b"\n'
+    )
+    job = services.create_import(
+        workspace, uploaded_file=csv_bytes(text), filename="g.csv", actor=owner
+    )
+    assert job.preset == "ghost"
+    assert job.mapping["subscribed_to_emails"] == ""
+    assert (job.mapping["labels"], job.mapping["name"]) == ("tags", "full_name")
+    # When the consent column is mapped without saying where consent came from
+    with pytest.raises(ValidationError):
+        services.set_mapping(
+            workspace,
+            job,
+            mapping={**job.mapping, "subscribed_to_emails": "consent"},
+            options={},
+            actor=owner,
+        )
+    # Then without consent mapping the contact is imported never-subscribed
+    services.set_mapping(workspace, job, mapping=job.mapping, options={}, actor=owner)
+    services.execute_import(workspace, job, actor=owner)
+    contact = Contact.objects.get(workspace=workspace, email="g@example.com")
+    assert contact.consent_state == ConsentState.NEVER_SUBSCRIBED
+    assert (contact.first_name, contact.last_name) == ("Ghost", "Member")
+
+
+def test_kajabi_export_is_recognised(workspace, owner):
+    text = (
+        "Name,Email,Phone Number,Tags,Offers,Created At\n"
+        'Ava Smith,ava@example.com,,"vip, webinar",Course,2024-01-01\n'
+    )
+    job = services.create_import(
+        workspace, uploaded_file=csv_bytes(text), filename="k.csv", actor=owner
+    )
+    assert job.preset == "kajabi"
+    assert job.mapping["Name"] == "full_name" and job.mapping["Tags"] == "tags"
+    assert job.mapping["Email"] == "email"
+
+
+def test_rollback_removes_only_what_the_import_added(workspace, owner):
+    # Given an existing contact with a manual tag, and an import that adds a contact, a tag
+    # to the existing one and an offer grant to both
+    existing = ContactFactory(workspace=workspace, email="keep@example.com", first_name="Keep")
+    manual = Tag.objects.create(workspace=workspace, name="manual")
+    ContactTag.objects.create(workspace=workspace, contact=existing, tag=manual)
+    offer = Offer.objects.create(workspace=workspace, name="Course")
+    text = "email,tags\nkeep@example.com,from-import\nnew@example.com,from-import\n"
+    job = run_file(workspace, text, actor=owner, options={"offers": [offer.public_id]})
+    assert Grant.objects.filter(workspace=workspace).count() == 2
+    # When it is rolled back
+    summary = services.rollback_import(workspace, job, actor=owner)
+    # Then the new contact, the added tags and grants are gone and everything else stays
+    assert summary == {"contacts": 1, "tags": 2, "grants": 2}
+    assert list(Contact.objects.filter(workspace=workspace).values_list("email", flat=True)) == [
+        "keep@example.com"
+    ]
+    assert list(
+        ContactTag.objects.filter(contact=existing).values_list("tag__name", flat=True)
+    ) == ["manual"]
+    assert not Tag.objects.filter(workspace=workspace, name="from-import").exists()
+    assert Grant.objects.filter(workspace=workspace).count() == 0
+    job.refresh_from_db()
+    assert job.status == ImportStatus.ROLLED_BACK
+    # And one activity event per import and per rollback, not per row
+    verbs = list(ActivityEvent.objects.filter(workspace=workspace).values_list("verb", flat=True))
+    assert verbs.count("contacts.imported") == 1 and verbs.count("contacts.import_rolled_back") == 1
+    with pytest.raises(ValidationError):
+        services.rollback_import(workspace, job, actor=owner)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00\x01\x02binary\x00junk\xff" * 100,
+        codecs.BOM_UTF16_LE + "email\na@b.com\n".encode("utf-16-le"),
+        b"email,name\n\x80\x80\x80,\x81\n",
+        b"email,name\n",
+        b'email,name\na@example.com,"' + b"x" * (10 * 1024 * 1024) + b'"\n',
+    ],
+    ids=["empty", "binary", "utf16", "wrong-encoding", "no-rows", "10mb-cell"],
+)
+def test_malformed_files_give_a_clear_error(workspace, owner, content):
+    import io
+
+    with pytest.raises(ValidationError) as exc:
+        services.create_import(
+            workspace, uploaded_file=io.BytesIO(content), filename="x.csv", actor=owner
+        )
+    assert exc.value.messages and all(m for m in exc.value.messages)
+
+
+def test_missing_email_column_is_refused_at_mapping(workspace, owner):
+    job = services.create_import(
+        workspace, uploaded_file=csv_bytes("name,phone\nA,1\n"), filename="x.csv", actor=owner
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.set_mapping(workspace, job, mapping=job.mapping, options={}, actor=owner)
+    assert "email" in " ".join(exc.value.messages)
+    with pytest.raises(ValidationError):
+        services.dry_run(workspace, job)
+
+
+def test_quoted_newlines_bad_rows_and_errors_csv(workspace, owner):
+    # Given a file with a quoted newline in a name, a bad email, a bad phone, a duplicate
+    # line and a formula
+    text = (
+        "email,name,phone\n"
+        'multi@example.com,"Emma\nClarke",\n'
+        'bad-email,=HYPERLINK("http://evil"),\n'
+        "p@example.com,Pat,not a phone\n"
+        "multi@example.com,Again,\n"
+    )
+    job = run_file(workspace, text, actor=owner)
+    # Then the good line is imported and each bad one is listed with its reason
+    assert (job.created_count, job.error_count) == (1, 3)
+    assert Contact.objects.get(email="multi@example.com").first_name == "Emma"
+    report = services.errors_csv(job)
+    lines = report.strip().splitlines()
+    assert lines[0].startswith("email,name,phone,")
+    assert "'=HYPERLINK" in report  # neutralized for spreadsheets
+    assert len(lines) == 4
+    # And the errors file can be uploaded again (the error column is ignored)
+    again = services.create_import(
+        workspace, uploaded_file=csv_bytes(report), filename="e.csv", actor=owner
+    )
+    assert again.total_rows == 3
+    assert list(again.mapping.values()).count("email") == 1
+
+
+def test_contacts_in_the_trash_are_not_revived(workspace, owner):
+    from django.utils import timezone
+
+    ContactFactory(workspace=workspace, email="trashed@example.com", deleted_at=timezone.now())
+    job = run_file(workspace, "email,first_name\ntrashed@example.com,Tom\n", actor=owner)
+    assert job.error_count == 1 and job.updated_count == 0
+
+
+def test_jobs_and_contacts_stay_in_their_workspace(workspace, other_workspace, owner):
+    # Given the same email in another workspace
+    ContactFactory(workspace=other_workspace, email="shared@example.com", first_name="Other")
+    # When this workspace imports it
+    job = run_file(workspace, "email,first_name\nshared@example.com,Mine\n", actor=owner)
+    # Then it is a new contact here and the other workspace's contact is untouched
+    assert job.created_count == 1
+    assert (
+        Contact.objects.get(workspace=other_workspace, email="shared@example.com").first_name
+        == "Other"
+    )
+    # And the other workspace cannot run, map or roll back this job
+    with pytest.raises(ValidationError):
+        services.rollback_import(other_workspace, job, actor=None)
+    with pytest.raises(ValidationError):
+        services.set_mapping(other_workspace, job, mapping=job.mapping, options={}, actor=None)
+    # And offers of another workspace cannot be granted
+    foreign = Offer.objects.create(workspace=other_workspace, name="Theirs")
+    job2 = services.create_import(
+        workspace, uploaded_file=csv_bytes("email\na@example.com\n"), filename="x.csv", actor=owner
+    )
+    with pytest.raises(ValidationError):
+        services.set_mapping(
+            workspace,
+            job2,
+            mapping=job2.mapping,
+            options={"offers": [foreign.public_id]},
+            actor=owner,
+        )
+
+
+def test_start_import_runs_in_the_background_task(
+    workspace, owner, django_capture_on_commit_callbacks
+):
+    job = services.create_import(
+        workspace,
+        uploaded_file=csv_bytes("email\na@example.com\nb@example.com\n"),
+        filename="x.csv",
+        actor=owner,
+    )
+    services.set_mapping(workspace, job, mapping=job.mapping, options={}, actor=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_import(workspace, job, actor=owner)
+    job.refresh_from_db()
+    status = services.import_status(job)
+    assert (status["status"], status["processed_rows"], status["percent"], status["created"]) == (
+        "done",
+        2,
+        100,
+        2,
+    )
+    with pytest.raises(ValidationError):
+        services.start_import(workspace, job, actor=owner)

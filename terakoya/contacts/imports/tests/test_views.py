@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from terakoya.contacts.imports import services
+from terakoya.contacts.imports.models import ImportJob, ImportStatus
+from terakoya.contacts.imports.tests.helpers import csv_bytes, run_file
+from terakoya.contacts.models import Contact
+from terakoya.core.factories import MembershipFactory
+from terakoya.workspaces.models import Role
+
+pytestmark = pytest.mark.django_db
+
+CP932 = "メールアドレス,姓,名,タグ\nhanako@example.jp,山田,花子,セミナー\nbad,鈴木,一郎,\n".encode(
+    "cp932"
+)
+
+
+def url(name, workspace, *args):
+    return reverse(f"dashboard:contact_imports:{name}", args=[workspace.slug, *args])
+
+
+def test_upload_map_dry_run_run_and_result(
+    workspace, owner_client, django_capture_on_commit_callbacks
+):
+    # Given the import list with its entry point
+    response = owner_client.get(url("list", workspace))
+    assert response.status_code == 200 and "Import contacts" in response.content.decode()
+    # When a CP932 file is uploaded
+    upload = io.BytesIO(CP932)
+    upload.name = "名簿.csv"
+    response = owner_client.post(url("upload", workspace), {"file": upload})
+    job = ImportJob.objects.get(workspace=workspace)
+    assert response.status_code == 302 and response["Location"].endswith(f"/{job.public_id}/")
+    # Then the mapping page suggests fields and shows example values
+    page = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
+    assert "山田" in page and 'value="email" selected' in page
+    # When the mapping is submitted, the dry run shows counts without writing
+    data = {f"col_{i}": job.mapping[h] for i, h in enumerate(job.headers)}
+    data["tags"] = "imported"
+    response = owner_client.post(url("detail", workspace, job.public_id), data, follow=True)
+    page = response.content.decode()
+    assert 'id="count-created">1<' in page and 'id="count-errors">1<' in page
+    assert Contact.objects.filter(workspace=workspace).count() == 0
+    # When the import is run
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(url("run", workspace, job.public_id))
+    assert response.status_code == 302
+    # Then the result page shows the counts, the errors and the rollback button
+    page = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
+    assert 'id="result-created">1<' in page and "Roll back this import" in page
+    assert 'max="100" value="100"' in page
+    contact = Contact.objects.get(workspace=workspace)
+    assert (contact.last_name, contact.first_name) == ("山田", "花子")
+    # And the errors CSV downloads with a BOM and the original columns
+    response = owner_client.get(url("errors", workspace, job.public_id))
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeffメールアドレス,姓,名,タグ,") and "bad,鈴木,一郎" in body
+    # And the progress partial asks htmx to refresh once finished
+    response = owner_client.get(url("progress", workspace, job.public_id), HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
+    # And the rollback removes the contact
+    response = owner_client.post(url("rollback", workspace, job.public_id), follow=True)
+    assert "rolled back" in response.content.decode()
+    assert Contact.objects.filter(workspace=workspace).count() == 0
+
+
+def test_bad_files_and_mappings_show_errors_not_500(workspace, owner_client):
+    junk = io.BytesIO(b"\x00\xff\x00junk" * 50)
+    junk.name = "junk.csv"
+    response = owner_client.post(url("upload", workspace), {"file": junk})
+    assert response.status_code == 200 and "binary data" in response.content.decode()
+    job = services.create_import(
+        workspace, uploaded_file=csv_bytes("name\nA\n"), filename="n.csv", actor=None
+    )
+    response = owner_client.post(url("detail", workspace, job.public_id), {"col_0": "full_name"})
+    assert response.status_code == 200 and "email address" in response.content.decode()
+    response = owner_client.post(url("detail", workspace, job.public_id), {"col_0": "not-a-field"})
+    assert response.status_code == 200
+    response = owner_client.post(url("run", workspace, job.public_id), follow=True)
+    assert response.status_code == 200 and "Map the columns first" in response.content.decode()
+
+
+def test_pages_in_japanese(workspace, owner_client):
+    owner_client.cookies["terakoya_language"] = "ja"
+    job = services.create_import(
+        workspace, uploaded_file=io.BytesIO(CP932), filename="a.csv", actor=None
+    )
+    page = owner_client.get(
+        url("detail", workspace, job.public_id), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert "列" in page and "メールアドレス" in page
+    page = owner_client.get(url("list", workspace), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "連絡先をインポート" in page
+
+
+def test_another_workspace_cannot_see_or_touch_the_import(workspace, other_workspace, owner):
+    # Given an import in the first workspace and an owner of the second
+    job = run_file(workspace, "email\na@example.com\n", actor=owner)
+    other_owner = MembershipFactory(workspace=other_workspace, role=Role.OWNER).user
+    client = Client()
+    client.force_login(other_owner)
+    # Then through the second workspace's URLs every page of that job is a 404
+    for name in ("detail", "progress", "errors"):
+        assert client.get(url(name, other_workspace, job.public_id)).status_code == 404
+    for name in ("run", "rollback"):
+        assert client.post(url(name, other_workspace, job.public_id)).status_code == 404
+    # And through the first workspace's URLs it is a 404 too (not a member)
+    assert client.get(url("detail", workspace, job.public_id)).status_code == 404
+    # And the second workspace's list does not show it
+    assert job.original_name not in client.get(url("list", other_workspace)).content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+
+
+def test_support_agents_cannot_import(workspace):
+    agent = MembershipFactory(workspace=workspace, role=Role.SUPPORT).user
+    client = Client()
+    client.force_login(agent)
+    assert client.get(url("list", workspace)).status_code == 403
