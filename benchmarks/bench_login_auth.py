@@ -10,6 +10,7 @@ MD5 one); two worker threads because the target is "≥ 30 logins/s on a 2-core 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,9 @@ from benchmarks.common import (  # noqa: E402
 PG_DB = "bench_login_auth"
 PASSWORD = "correct horse battery staple"  # noqa: S105
 THREADS = 2
+# Code checks wait on the database (one WAL flush each), not the CPU: like a server with a few
+# workers, several run at once and their commits are flushed together.
+CODE_THREADS = 8
 LOGINS = 300
 ROUNDS = 3
 CODES = 1500
@@ -121,6 +125,7 @@ def main() -> None:
             target="≥ 0.8 × raw argon2id verifies/s, and ≥ 30/s",
             ok=logins >= 0.8 * raw and logins >= 30,
             threads=THREADS,
+            load_average=round(os.getloadavg()[0], 2),
             argon2=f"m={hasher.memory_cost} KiB, t={hasher.time_cost}, p={hasher.parallelism}",
         )
 
@@ -165,8 +170,8 @@ def main() -> None:
                 .first()
             )
 
-        baseline = timed_parallel([fetch(i) for i in range(CODES)], THREADS)
-        verified = timed_parallel([verify(i) for i in range(CODES)], THREADS)
+        baseline = timed_parallel([fetch(i) for i in range(CODES)], CODE_THREADS)
+        verified = timed_parallel([verify(i) for i in range(CODES)], CODE_THREADS)
         emit(
             "code_verification_throughput",
             verified,
@@ -175,7 +180,8 @@ def main() -> None:
             baseline_value=baseline,
             target="≥ 300/s",
             ok=verified >= 300,
-            threads=THREADS,
+            threads=CODE_THREADS,
+            load_average=round(os.getloadavg()[0], 2),
         )
 
 

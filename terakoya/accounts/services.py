@@ -466,21 +466,32 @@ def consume_login_link(
     return account
 
 
-def _use_batch(token: LoginToken) -> None:
+def _use_batch(token: LoginToken) -> bool:
+    """Mark the token and its batch used; False if it already was (someone else won).
+
+    The conditional UPDATE is the lock: of two concurrent uses only one changes rows. A link and
+    its code are always used together, so "rows changed" means "this token was still unused".
+    """
     now = timezone.now()
     token.used_at = now
-    same_batch = Q(batch=token.batch, used_at=None) if token.batch else Q(pk=token.pk)
-    LoginToken.objects.with_scopes_disabled().filter(
-        Q(pk=token.pk) | same_batch, workspace_id=token.workspace_id
-    ).update(used_at=now)
-
-
-def _active_code(workspace: Workspace, purpose: str, **account_filter: Any) -> LoginToken | None:
-    """The newest usable code token of one account (locked for the caller's transaction)."""
-    return (
+    same_batch = Q(batch=token.batch) if token.batch else Q(pk=token.pk)
+    changed = (
         LoginToken.objects.with_scopes_disabled()
-        .select_for_update(of=("self",))
-        .select_related("account", "account__contact")
+        .filter(same_batch, workspace_id=token.workspace_id, used_at=None)
+        .update(used_at=now)
+    )
+    return changed > 0
+
+
+def _active_code(
+    workspace: Workspace, purpose: str, *, lock: bool = True, **account_filter: Any
+) -> LoginToken | None:
+    """The newest usable code token of one account (locked for the caller's transaction)."""
+    tokens_qs = LoginToken.objects.with_scopes_disabled()
+    if lock:
+        tokens_qs = tokens_qs.select_for_update(of=("self",))
+    return (
+        tokens_qs.select_related("account", "account__contact")
         .filter(
             workspace=workspace,
             purpose=purpose,
@@ -527,18 +538,25 @@ def verify_login_code(
         (CODE_VERIFY_PER_IP, _subject(workspace, ip or "")),
         (CODE_VERIFY_PER_EMAIL, _subject(workspace, normalize_email(email))),
     )
+    # One read finds the customer's live code by email, outside any transaction; every write
+    # then goes in one transaction (one WAL flush). The conditional UPDATE in _use_batch keeps
+    # the code single-use under concurrency without a row lock.
+    token = _active_code(
+        workspace,
+        TokenPurpose.LOGIN_CODE,
+        lock=False,
+        account__contact__workspace=workspace,
+        account__contact__email=normalize_email(email),
+        account__contact__deleted_at__isnull=True,
+    )
     with transaction.atomic():
-        # One query finds the customer's live code by email (the common, successful case).
-        token = _active_code(
-            workspace,
-            TokenPurpose.LOGIN_CODE,
-            account__contact__workspace=workspace,
-            account__contact__email=normalize_email(email),
-            account__contact__deleted_at__isnull=True,
-        )
-        if token is None or not _code_matches(workspace, token, TokenPurpose.LOGIN_CODE, code):
-            if token is None:
-                _code_matches(workspace, None, TokenPurpose.LOGIN_CODE, code)  # same work
+        if token is None:
+            _code_matches(workspace, None, TokenPurpose.LOGIN_CODE, code)  # same work
+        if (
+            token is None
+            or not _code_matches(workspace, token, TokenPurpose.LOGIN_CODE, code)
+            or not _use_batch(token)
+        ):
             _record_attempt(
                 workspace,
                 token.account if token else _find_account(workspace, email, create=False),
@@ -549,7 +567,6 @@ def verify_login_code(
             )
             return None
         account = token.account
-        _use_batch(token)
         _complete_login(workspace, account, LoginMethod.EMAIL_CODE, ip=ip, user_agent=user_agent)
         return account
 
