@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django.utils import timezone
+from datetime import timedelta
 
-from terakoya.accounts.models import SmsMessage, SmsStatus
+from django.utils import timezone
+from django_tasks import task
+
+from terakoya.accounts.models import LoginAttempt, LoginToken, SmsMessage, SmsStatus
 from terakoya.accounts.sms import SmsError, get_backend
+from terakoya.core.scheduler import periodic
 from terakoya.core.tasks import workspace_task
 from terakoya.workspaces.models import Workspace
 
@@ -28,3 +32,25 @@ def send_sms_message(workspace: Workspace, message_id: int) -> str:
         update_fields=["status", "last_error", "provider_id", "sent_at", "body", "updated_at"]
     )
     return str(message.status)
+
+
+TOKEN_RETENTION = timedelta(days=7)
+ATTEMPT_RETENTION = timedelta(days=180)
+
+
+@periodic(every=timedelta(days=1))
+@task()
+def purge_old_login_records() -> int:
+    """Used or expired links and codes go after a week; login attempts after 180 days."""
+    now = timezone.now()
+    tokens, _ = (
+        LoginToken.objects.with_scopes_disabled()
+        .filter(expires_at__lt=now - TOKEN_RETENTION)
+        .delete()
+    )
+    attempts, _ = (
+        LoginAttempt.objects.with_scopes_disabled()
+        .filter(created_at__lt=now - ATTEMPT_RETENTION)
+        .delete()
+    )
+    return tokens + attempts

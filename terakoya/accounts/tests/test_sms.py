@@ -124,3 +124,30 @@ def test_locmem_outbox_for_tests():
     sms.outbox.clear()
     backend_from_url("locmem:").send("+1", "x")
     assert sms.outbox == [("+1", "x")]
+
+
+@pytest.mark.django_db
+def test_old_tokens_and_attempts_are_purged(workspace):
+    import datetime as dt
+
+    import time_machine
+
+    from terakoya.accounts.models import LoginAttempt, LoginToken
+    from terakoya.accounts.services import issue_login_code
+    from terakoya.accounts.tasks import purge_old_login_records
+    from terakoya.accounts.tests.factories import login, make_customer
+
+    account = make_customer(workspace)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        issue_login_code(workspace, account=account)
+        from django.test import Client
+
+        login(Client(), "hanako@example.com")
+        clock.shift(dt.timedelta(days=8))
+        purge_old_login_records.call()
+        assert not LoginToken.objects.exists()
+        assert LoginAttempt.objects.count() == 1
+        clock.shift(dt.timedelta(days=180))
+        purge_old_login_records.call()
+        assert not LoginAttempt.objects.exists()
