@@ -89,6 +89,9 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "contact_tags__tag"
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    language = get_language() or ""
+    for contact in page.object_list:
+        contact.shown_name = contact.name_for(language)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from terakoya.contacts.models import ConsentState, Contact
+from terakoya.core.factories import STAFF_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_staff_add_a_contact_find_it_and_see_why_subscribe_is_gone(
+    page, live_server, workspace, owner, screenshot
+):
+    # Given a logged-in owner
+    page.goto("/dashboard/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/dashboard/{workspace.slug}/")
+    # When they add a single contact with consent from an event
+    page.get_by_role("link", name="Contacts").click()
+    page.get_by_role("link", name="Add single contact").click()
+    page.locator("#id_email").fill("hanako@example.com")
+    page.get_by_label("First name").fill("花子")
+    page.get_by_label("Last name").fill("山田")
+    page.locator("#id_phone").fill("090-1234-5678")
+    page.get_by_label("Subscribe to marketing email").check()
+    page.get_by_label("Where did this contact agree").fill("Tokyo seminar")
+    screenshot(page, "contacts-add")
+    page.get_by_role("button", name="Add contact").click()
+    # Then the contact page shows the ledger and explains the consent rules
+    page.wait_for_url("**/contacts/*/")
+    assert page.get_by_text("Tokyo seminar").is_visible()
+    contact = Contact.objects.get(email="hanako@example.com")
+    assert contact.consent_state == ConsentState.SUBSCRIBED and contact.phone == "+819012345678"
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert page.get_by_text("Why is there no").is_visible()
+    screenshot(page, "contacts-detail")
+    # And searching the list in Japanese finds them
+    page.get_by_role("link", name="Contacts").first.click()
+    page.get_by_label("Search").fill("山田")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_role("link", name="花子 山田").is_visible()
+    page.get_by_text("Bulk actions").click()
+    assert page.get_by_role("button", name="Continue").is_visible()
+    screenshot(page, "contacts-list")
