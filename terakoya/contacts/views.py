@@ -34,7 +34,12 @@ from terakoya.contacts.forms import (
     TagForm,
 )
 from terakoya.contacts.models import Address, BulkJob, ConsentState, Contact, Segment, Tag
-from terakoya.contacts.queries import by_public_id, contact_queryset, with_member_flag
+from terakoya.contacts.queries import (
+    by_public_id,
+    contact_queryset,
+    preset_counts,
+    with_member_flag,
+)
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
 
@@ -99,6 +104,7 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "page": page,
         "total": page.paginator.count,
         "presets": CONSENT_PRESETS,
+        "preset_counts": preset_counts(workspace),
         "preset": request.GET.get("preset", ""),
         "querystring": query.urlencode(),
         "filters": filters,

@@ -110,3 +110,22 @@ def test_other_workspace_is_never_listed(workspace, other_workspace):
     )
     assert emails(contact_queryset(workspace, q="山田")) == ["mine@example.com"]
     assert count_contacts(workspace, tag=theirs_tag) == 0
+
+
+def test_preset_counts(workspace, other_workspace):
+    from terakoya.contacts.queries import preset_counts
+
+    offer = OfferFactory(workspace=workspace)
+    create_contact(
+        workspace, email="a@example.com", subscribe=True, consent_source="x", offers=[offer]
+    )
+    create_contact(workspace, email="b@example.com")
+    create_contact(other_workspace, email="c@example.com")
+    counts = preset_counts(workspace)
+    assert counts == {
+        "all": 2,
+        "subscribed": 1,
+        "unsubscribed": 0,
+        "never_subscribed": 1,
+        "members": 1,
+    }
