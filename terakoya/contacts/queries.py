@@ -192,7 +192,7 @@ def preset_counts(workspace: Workspace) -> dict[str, int]:
     counts: dict[str, int] = live.aggregate(
         all=Count("id"),
         **{
-            state: Count("id", filter=Q(consent_state=state))
+            str(state): Count("id", filter=Q(consent_state=state))
             for state in (
                 ConsentState.SUBSCRIBED,
                 ConsentState.UNSUBSCRIBED,
