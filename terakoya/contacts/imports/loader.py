@@ -86,10 +86,12 @@ def _existing(ctx: LoadContext, emails: list[str]) -> dict[str, tuple[Any, ...]]
     if ctx.workspace_empty or not emails:
         return {}
     cond, params = _in_list("email", emails)
-    lock = " FOR UPDATE" if ctx.write and connection.vendor == "postgresql" else ""
+    # No row locks here: most rows of a re-import are unchanged, and locking a million rows
+    # would write a million tuples. Rows that will be updated are locked and re-checked in
+    # _lock_updates() just before the write.
     sql = (
         "SELECT email, id, first_name, last_name, phone, language, deleted_at "
-        f"FROM contacts_contact WHERE workspace_id = %s AND {cond}{lock}"
+        f"FROM contacts_contact WHERE workspace_id = %s AND {cond}"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [ctx.workspace_id, *params])
@@ -134,6 +136,8 @@ class ChunkPlan:
     tag_links: list[tuple[str, str]] = field(default_factory=list)  # (email, tag name)
     grant_links: list[tuple[str, int]] = field(default_factory=list)  # (email, offer id)
     existing_ids: dict[str, int] = field(default_factory=dict)  # email → id of existing contacts
+    # id → (first, last, phone, language) as read, to detect a concurrent edit before updating
+    read_values: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
     subscribed: int = 0
 
 
@@ -214,6 +218,7 @@ def classify(ctx: LoadContext, rows: list[CleanRow]) -> ChunkPlan:
             _sample(ctx, "unchanged", {"line": row.line, "email": row.email})
             continue
         if fills:
+            plan.read_values[contact_id] = (first, last, phone, language)
             merged = {**current, **fills}
             plan.updates.append(
                 (
@@ -472,8 +477,9 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
                     f"SELECT {', '.join(exprs)} FROM import_stage_consent s",
                     params,
                 )
-        if plan.updates:
-            _stage(cur, "import_stage_upd", plan.updates)
+        updates = _lock_updates(cur, plan)
+        if updates:
+            _stage(cur, "import_stage_upd", updates)
             target = "c" if pg else "contacts_contact"
             cur.execute(
                 f"UPDATE contacts_contact{' c' if pg else ''} SET first_name = s.first_name, "
@@ -501,6 +507,21 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
                 f"SELECT {', '.join(exprs)} FROM import_stage_grant s WHERE true{ignore}",
                 params,
             )
+
+
+def _lock_updates(cur: Any, plan: ChunkPlan) -> list[tuple[Any, ...]]:
+    """Lock the contacts about to be updated; drop any edited since they were read."""
+    if not plan.updates:
+        return []
+    cond, params = _in_list("id", [u[0] for u in plan.updates])
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    cur.execute(
+        f"SELECT id, first_name, last_name, phone, language FROM contacts_contact "
+        f"WHERE {cond}{lock}",
+        params,
+    )
+    now = {r[0]: tuple(r[1:]) for r in cur.fetchall()}
+    return [u for u in plan.updates if now.get(u[0]) == plan.read_values.get(u[0])]
 
 
 def refresh_statistics() -> None:

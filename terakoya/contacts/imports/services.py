@@ -36,6 +36,8 @@ CHUNK_ROWS = 50_000
 MAX_STORED_ERRORS = 100_000
 # After this many new contacts the planner statistics are refreshed (search stays fast).
 ANALYZE_AFTER = 50_000
+# Files up to this many rows are checked during the request; larger ones by a task.
+INLINE_DRY_RUN_ROWS = 20_000
 Progress = Callable[[int, int], None]
 
 
@@ -222,6 +224,21 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     job.dry_run_result = result
     job.status = ImportStatus.DRY_RUN
     return result
+
+
+def request_dry_run(workspace: Workspace, job: ImportJob, *, actor: Any) -> ImportJob:
+    """Dry-run a small file now; a large one in the background (the page waits for it)."""
+    from terakoya.contacts.imports.tasks import run_dry_run
+    from terakoya.core.tasks import enqueue
+
+    _require_mapping(workspace, job)
+    if job.total_rows <= INLINE_DRY_RUN_ROWS:
+        dry_run(workspace, job)
+        return job
+    job.dry_run_result = {"pending": True}
+    job.save(update_fields=["dry_run_result", "updated_at"])
+    enqueue(run_dry_run, workspace.pk, job.pk)
+    return job
 
 
 @transaction.atomic

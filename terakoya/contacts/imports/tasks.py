@@ -28,3 +28,21 @@ def run_import(workspace: Workspace, job_id: int, actor: str = "") -> None:
         logger.exception("contact import %s failed", job.public_id)
         mark_failed(workspace, job_id, "The import stopped because of an internal error.")
         raise
+
+
+@workspace_task()
+def run_dry_run(workspace: Workspace, job_id: int) -> None:
+    from django.core.exceptions import ValidationError
+
+    from terakoya.contacts.imports.models import ImportJob
+    from terakoya.contacts.imports.services import dry_run
+
+    job = ImportJob.objects.filter(pk=job_id, workspace=workspace).first()
+    if job is None or not job.dry_run_result.get("pending"):
+        return
+    try:
+        dry_run(workspace, job)
+    except ValidationError as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            dry_run_result={"failed": [str(m) for m in exc.messages]}
+        )

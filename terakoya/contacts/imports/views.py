@@ -88,7 +88,7 @@ def detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRe
             services.set_mapping(
                 workspace, job, mapping=form.mapping(), options=form.options(), actor=request.user
             )
-            services.dry_run(workspace, job)
+            services.request_dry_run(workspace, job, actor=request.user)
         except ValidationError as exc:
             for message in _messages(exc):
                 form.add_error(None, message)
@@ -107,6 +107,8 @@ def detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRe
             "form": form,
             "columns": columns,
             "result": job.dry_run_result if job.status == ImportStatus.DRY_RUN else None,
+            "checking": bool(job.dry_run_result.get("pending")),
+            "check_failed": job.dry_run_result.get("failed", []),
             "field_labels": FIELDS,
             "preset_label": _preset_label(job),
         },

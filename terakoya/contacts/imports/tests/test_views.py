@@ -122,3 +122,27 @@ def test_support_agents_cannot_import(workspace):
     client = Client()
     client.force_login(agent)
     assert client.get(url("list", workspace)).status_code == 403
+
+
+def test_large_files_are_checked_in_the_background(
+    workspace, owner_client, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Given a file larger than what is checked during the request
+    monkeypatch.setattr(services, "INLINE_DRY_RUN_ROWS", 1)
+    job = services.create_import(
+        workspace,
+        uploaded_file=csv_bytes("email\na@example.com\nb@example.com\n"),
+        filename="big.csv",
+        actor=None,
+    )
+    # When the mapping is submitted
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        owner_client.post(url("detail", workspace, job.public_id), {"col_0": "email"})
+    # Then the page says it is checking and refreshes itself
+    page = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
+    assert 'id="checking"' in page and 'http-equiv="refresh"' in page
+    # And once the task ran, the counts are there
+    for callback in callbacks:
+        callback()
+    page = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
+    assert 'id="count-created">2<' in page and 'id="checking"' not in page
