@@ -35,7 +35,7 @@ THREADS = 2
 # workers, several run at once and their commits are flushed together.
 CODE_THREADS = 8
 LOGINS = 300
-ROUNDS = 3
+ROUNDS = 5
 CODES = 1500
 
 
