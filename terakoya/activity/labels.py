@@ -25,6 +25,9 @@ VERB_LABELS = {
 from terakoya.contacts.activity_labels import LABELS as CONTACT_LABELS  # noqa: E402
 
 VERB_LABELS.update(CONTACT_LABELS)
+from terakoya.contacts.imports.activity_labels import LABELS as IMPORT_LABELS  # noqa: E402
+
+VERB_LABELS.update(IMPORT_LABELS)
 
 
 def verb_label(verb: str) -> str:
