@@ -8,6 +8,7 @@ leaves out). A merge refuses to run, and a test fails, when one of them has no p
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,10 +23,18 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from terakoya.contacts.merge.models import EntryOp, Merge, MergeEntry
+from terakoya.core.ids import ALPHABET
 
 if TYPE_CHECKING:
     from terakoya.contacts.models import Contact
     from terakoya.workspaces.models import Workspace
+
+
+def fast_public_id() -> str:
+    """Same alphabet and length as core's new_public_id, from one 80-bit read of the OS
+    random source instead of sixteen (journals and suggestions create rows by the thousand)."""
+    value = int.from_bytes(os.urandom(10), "big")
+    return "".join(ALPHABET[(value >> shift) & 31] for shift in range(0, 80, 5))
 
 
 # --- rows <-> journal ---------------------------------------------------------------------------
@@ -97,6 +106,7 @@ class MergeContext:
     ) -> None:
         self.entries.append(
             MergeEntry(
+                public_id=fast_public_id(),
                 workspace=self.workspace,
                 merge=self.merge,
                 seq=len(self.entries) + 1,

@@ -25,6 +25,7 @@ from terakoya.contacts.merge.models import (
     DuplicateSuggestion,
     SuggestionRun,
 )
+from terakoya.contacts.merge.policies import fast_public_id
 from terakoya.contacts.models import Contact, normalize_email
 
 if TYPE_CHECKING:
@@ -203,7 +204,11 @@ def compute_suggestions(workspace: Workspace) -> SuggestionRun:
         DuplicateSuggestion.objects.with_scopes_disabled().bulk_create(
             [
                 DuplicateSuggestion(
-                    workspace=workspace, contact_a_id=a, contact_b_id=b, reasons=sorted(reasons)
+                    public_id=fast_public_id(),
+                    workspace=workspace,
+                    contact_a_id=a,
+                    contact_b_id=b,
+                    reasons=sorted(reasons),
                 )
                 for (a, b), reasons in pairs.items()
                 if (a, b) not in dismissed

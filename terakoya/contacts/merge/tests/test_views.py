@@ -58,6 +58,9 @@ def test_merge_through_the_page_with_typed_email(owner_client, workspace):
     assert merge.primary_contact_id == s.pk
     # Undo from the page
     r = owner_client.post(url(workspace, "undo", merge.public_id), follow=True)
+    body = r.content.decode()
+    assert "Merge undone" in body and "Added since the merge, kept on the primary contact" in body
+    assert "Undo merge</button>" not in body
     merge.refresh_from_db()
     assert merge.status == MergeStatus.UNDONE
     assert Contact.objects.filter(workspace=workspace).count() == 2
