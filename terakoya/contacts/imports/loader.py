@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -327,7 +327,7 @@ def _contact_insert_parts(ctx: LoadContext, now_sql: Any) -> tuple[list[str], li
         {
             "workspace_id": ("%s", [ctx.workspace_id]),
             "public_id": ("s.public_id", []),
-            "created_at": ("%s", [now_sql]),
+            "created_at": ("s.created_at", []),
             "updated_at": ("%s", [now_sql]),
             "email": ("s.email", []),
             "first_name": ("s.first_name", []),
@@ -411,7 +411,8 @@ def _tag_parts(
 
 
 STAGING = {
-    "import_stage_new": "public_id text, email text, first_name text, last_name text, "
+    "import_stage_new": "created_at {ts}, public_id text, email text, first_name text, "
+    "last_name text, "
     "phone text, language text, consent_state text, search_text text",
     "import_stage_upd": "id bigint, first_name text, last_name text, phone text, "
     "language text, search_text text",
@@ -421,18 +422,26 @@ STAGING = {
 }
 
 
+def _created_times(now: datetime, count: int) -> list[Any]:
+    """One distinct created_at per new contact (1 µs apart, in file order), so "newest first"
+    lists can walk the created_at index instead of sorting thousands of equal timestamps."""
+    adapt = connection.ops.adapt_datetimefield_value
+    start = now - timedelta(microseconds=count)
+    return [adapt(start + timedelta(microseconds=i)) for i in range(1, count + 1)]
+
+
 def _stage(cur: Any, table: str, rows: Iterable[Sequence[Any]]) -> None:
     """Fill a temporary staging table: COPY on PostgreSQL, executemany on SQLite."""
     columns = ", ".join(c.split()[0] for c in STAGING[table].split(", "))
     if connection.vendor == "postgresql":
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {table} ({STAGING[table]}) ON COMMIT DELETE ROWS"
-        )
+        definition = STAGING[table].format(ts="timestamptz")
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     else:
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({STAGING[table]})")
+        definition = STAGING[table].format(ts="text")
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
         cur.execute(f"DELETE FROM {table}")
         marks = ", ".join(["%s"] * (columns.count(",") + 1))
         cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
@@ -454,7 +463,15 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
             _stage(
                 cur,
                 "import_stage_new",
-                ((pid, *row) for pid, row in zip(public_ids, plan.creates, strict=True)),
+                (
+                    (created, pid, *row)
+                    for created, pid, row in zip(
+                        _created_times(now, len(plan.creates)),
+                        public_ids,
+                        plan.creates,
+                        strict=True,
+                    )
+                ),
             )
             cols, exprs, params = _contact_insert_parts(ctx, now_db)
             # "WHERE true" keeps SQLite from reading a trailing clause as part of the FROM.

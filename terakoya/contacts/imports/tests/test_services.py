@@ -63,6 +63,8 @@ def test_utf8_bom_and_western_names(workspace):
     assert (emma.first_name, emma.last_name, emma.phone) == ("Emma", "Clarke", "+442079460958")
     john = Contact.objects.get(workspace=workspace, email="x@example.com")
     assert (john.first_name, john.last_name) == ("John", "Clarke")
+    # And each new contact has its own creation time, in file order (newest-first lists)
+    assert emma.created_at < john.created_at
 
 
 def test_dry_run_counts_match_the_import_and_write_nothing(workspace, owner):
