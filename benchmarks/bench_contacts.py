@@ -205,10 +205,54 @@ def baseline_copy(n: int, tmp: Path) -> float:
     return seconds
 
 
+def contact_count(ws: Any) -> int:
+    from terakoya.contacts.models import Contact
+
+    return Contact.objects.filter(workspace=ws).count()
+
+
+def measure_page(ws: Any, owner: Any, queries: list[str], only: str) -> None:
+    """The whole contacts page with a search, through the Django test client."""
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        list_url = reverse("dashboard:contacts:list", kwargs={"workspace_slug": ws.slug})
+    except NoReverseMatch:
+        list_url = ""
+    if list_url and (not only or "page" in only or "search" in only):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(owner)
+        page_samples = []
+        home_samples = []
+        for q in queries:
+            for repeat in range(25):
+                t0 = time.perf_counter()
+                response = client.get(list_url, {"q": q})
+                elapsed = time.perf_counter() - t0
+                assert response.status_code == 200, response.status_code
+                if repeat >= 5:
+                    page_samples.append(elapsed)
+            t0 = time.perf_counter()
+            client.get(reverse("dashboard:home", kwargs={"workspace_slug": ws.slug}))
+            home_samples.append(time.perf_counter() - t0)
+        page_p95 = p95(page_samples) * 1000
+        emit(
+            "contacts_page_search_p95_postgres",
+            page_p95,
+            "ms",
+            baseline_name="dashboard_home_p95",
+            baseline_value=p95(home_samples) * 1000,
+            target="<= 100 ms for the whole contacts page with a search",
+            ok=page_p95 <= 100,
+            rows=contact_count(ws),
+        )
+
+
 def main() -> None:
     if os.environ.get(SQLITE_WORKER_ENV):
-        db_path, csv_path = os.environ[SQLITE_WORKER_ENV].split("|")
-        sqlite_worker(db_path, csv_path)
+        worker_db, worker_csv = os.environ[SQLITE_WORKER_ENV].split("|")
+        sqlite_worker(worker_db, worker_csv)
         return
     args = parse_args(__doc__ or "")
     n = args.contacts
@@ -220,12 +264,10 @@ def main() -> None:
         print(f"# generated {n} rows ({csv_path.stat().st_size / 1e6:.0f} MB)", file=sys.stderr)
 
         # --- PostgreSQL ------------------------------------------------------------------------
-        url = fresh_postgres(PG_DB)
+        url = fresh_postgres(f"{PG_DB}_{n}")
         manage(django_env(url), "migrate", "--noinput")
         setup_django(url)
         from django.db import connection
-        from django.test import Client
-        from django.urls import NoReverseMatch, reverse
         from django_scopes import scopes_disabled
 
         from terakoya.contacts.models import Contact, Tag
@@ -268,9 +310,9 @@ def main() -> None:
             queries = [
                 "person12345",
                 "clarke",
-                "山田",
-                "花子",
-                "1234-56",
+                "花子 山田",
+                "さくら",
+                "9012",
                 "example42.com",
                 "son99",
                 "olivia",
@@ -308,36 +350,9 @@ def main() -> None:
                     queries=queries,
                 )
             try:
-                list_url = reverse("dashboard:contacts:list", kwargs={"workspace_slug": ws.slug})
-            except NoReverseMatch:
-                list_url = ""
-            if list_url and (not only or "page" in only or "search" in only):
-                client = Client(HTTP_HOST="127.0.0.1")
-                client.force_login(owner)
-                page_samples = []
-                home_samples = []
-                for q in queries:
-                    for repeat in range(25):
-                        t0 = time.perf_counter()
-                        response = client.get(list_url, {"q": q})
-                        elapsed = time.perf_counter() - t0
-                        assert response.status_code == 200, response.status_code
-                        if repeat >= 5:
-                            page_samples.append(elapsed)
-                    t0 = time.perf_counter()
-                    client.get(reverse("dashboard:home", kwargs={"workspace_slug": ws.slug}))
-                    home_samples.append(time.perf_counter() - t0)
-                page_p95 = p95(page_samples) * 1000
-                emit(
-                    "contacts_page_search_p95_postgres",
-                    page_p95,
-                    "ms",
-                    baseline_name="dashboard_home_p95",
-                    baseline_value=p95(home_samples) * 1000,
-                    target="<= 100 ms for the whole contacts page with a search",
-                    ok=page_p95 <= 100,
-                    rows=n,
-                )
+                measure_page(ws, owner, queries, only)
+            except Exception as exc:  # the page belongs to another part; never lose the rest
+                print(f"# contacts page not measured: {exc!r}", file=sys.stderr)
 
             # --- exact email lookup --------------------------------------------------------------
             rnd = random.Random(7)
