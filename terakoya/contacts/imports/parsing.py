@@ -473,7 +473,10 @@ class RowCleaner:
         if not idx:
             return ""
         i = idx[0]
-        return cells[i].strip() if i < len(cells) else ""
+        value = cells[i].strip() if i < len(cells) else ""
+        if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+            value = value[1:]  # our errors CSV guards formulas this way; undo it on re-upload
+        return value
 
     def clean(self, line: int, cells: list[str]) -> CleanRow:
         email = self._cell(cells, "email").lower()

@@ -342,3 +342,19 @@ def test_start_import_runs_in_the_background_task(
     )
     with pytest.raises(ValidationError):
         services.start_import(workspace, job, actor=owner)
+
+
+def test_errors_csv_round_trip_keeps_phone_numbers(workspace, owner):
+    # Given a line that fails only because of its language, with an international phone
+    job = run_file(workspace, "email,phone,language\nintl@example.com,+44 20 7946 0958,xx\n")
+    assert job.error_count == 1
+    report = services.errors_csv(job)
+    assert "'+44 20 7946 0958" in report  # guarded for spreadsheets
+    # When the fixed file is uploaded again
+    fixed = report.replace(",xx,", ",en,")
+    again = run_file(workspace, fixed)
+    # Then the phone is read back without the guard
+    assert again.created_count == 1
+    assert (
+        Contact.objects.get(workspace=workspace, email="intl@example.com").phone == "+442079460958"
+    )
