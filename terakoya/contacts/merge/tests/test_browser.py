@@ -42,3 +42,34 @@ def test_whole_merge_flow_in_a_real_browser(page, live_server, workspace, owner,
     merge = Merge.objects.get()
     assert merge.primary_contact_id == b.pk
     assert not Contact.objects.filter(pk=a.pk).exists()
+
+
+def test_possible_duplicates_page_in_japanese(page, live_server, workspace, owner, screenshot):
+    from terakoya.contacts.merge.queries import compute_suggestions
+    from terakoya.core.factories import ContactFactory
+
+    # Given two look-alike contacts and computed suggestions
+    ContactFactory(
+        workspace=workspace, email="taro.yamada@gmail.com", first_name="太郎", last_name="山田"
+    )
+    ContactFactory(
+        workspace=workspace,
+        email="taroyamada+shop@gmail.com",
+        first_name="タロウ",
+        last_name="ヤマダ",
+    )
+    compute_suggestions(workspace)
+    page.goto("/dashboard/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/dashboard/{workspace.slug}/")
+    # When the owner switches to Japanese and opens "Duplicates"
+    page.context.add_cookies([{"name": "terakoya_language", "value": "ja", "url": live_server.url}])
+    page.goto(f"/dashboard/{workspace.slug}/merge/duplicates/")
+    # Then the pair is listed with its reason, in Japanese, with a way to merge it
+    assert page.get_by_role("heading", name="重複の可能性").is_visible()
+    assert page.get_by_text("表記の違う同じメールアドレス", exact=True).is_visible()
+    screenshot(page, "merge-duplicates-ja")
+    page.get_by_role("link", name="統合を確認").click()
+    assert page.get_by_role("heading", name="連絡先を統合").is_visible()
