@@ -129,6 +129,16 @@ def _expire_tokens(account: CustomerAccount, *purposes: str) -> None:
     ).update(used_at=timezone.now())
 
 
+def _valid_ip(value: str | None) -> str | None:
+    """REMOTE_ADDR as stored; anything that is not an IP address (a unix socket…) is None."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value or ""))
+    except ValueError:
+        return None
+
+
 def _record_attempt(
     workspace: Workspace,
     account: CustomerAccount | None,
@@ -143,7 +153,7 @@ def _record_attempt(
         account=account,
         method=method,
         succeeded=succeeded,
-        ip=ip or None,
+        ip=_valid_ip(ip),
         user_agent=user_agent[:300],
     )
 
@@ -491,7 +501,7 @@ def _active_code(
     if lock:
         tokens_qs = tokens_qs.select_for_update(of=("self",))
     return (
-        tokens_qs.select_related("account", "account__contact")
+        tokens_qs.select_related("account")
         .filter(
             workspace=workspace,
             purpose=purpose,

@@ -211,3 +211,10 @@ def test_every_login_form_carries_a_csrf_token(workspace):
     assert (
         client.post("/login/", {"email": "a@example.com", "password": "x" * 8}).status_code == 403
     )
+
+
+def test_a_strange_remote_addr_is_not_a_500(workspace):
+    make_customer(workspace)
+    response = login(Client(REMOTE_ADDR="unix:/run/gunicorn.sock"), "hanako@example.com")
+    assert response.status_code == 302
+    assert LoginAttempt.objects.get().ip is None
