@@ -47,9 +47,8 @@ fmt: install ## Format and auto-fix the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-messages: install ## Extract translatable strings into the .po files (needs gettext)
-	cd terakoya && ../$(BIN)/django-admin makemessages -l ja --settings=terakoya.settings --pythonpath=.. -i "accounts/*" -i "contacts/*" -i "api/*"
-	for app in accounts contacts api; do (cd terakoya/$$app && mkdir -p locale && ../../$(BIN)/django-admin makemessages -l ja --settings=terakoya.settings --pythonpath=../..); done
+messages: install ## Extract translatable strings into the .po catalogs (needs gettext)
+	TERAKOYA_DEBUG=1 $(BIN)/python scripts/makemessages.py
 
 bench: install ## Run the benchmarks (ONLY=name, CONTACTS=n); one JSON object per figure
 	@bash scripts/system-deps.sh bench
