@@ -111,7 +111,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 from terakoya.api import contacts_api  # noqa: E402
+from terakoya.contacts.merge.api import router as merge_router  # noqa: E402
 
+# Before the contacts router: /contacts/{contact_id} would otherwise swallow /contacts/merge.
+api.add_router("/", merge_router)
 api.add_router("/", contacts_api.router)  # type: ignore[has-type]
 
 from terakoya.api import imports_api  # noqa: E402

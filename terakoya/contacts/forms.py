@@ -135,7 +135,13 @@ class SegmentForm(forms.Form):
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("", "—"), *ACTIONS.items(), ("export", _("Export"))]
+        label=_("Action"),
+        choices=[
+            ("", "—"),
+            *ACTIONS.items(),
+            ("export", _("Export")),
+            ("merge", _("Merge contacts")),
+        ],
     )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=100)
     offer = forms.ChoiceField(label=_("Offer"), required=False)

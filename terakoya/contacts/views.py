@@ -414,6 +414,16 @@ def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
         messages.error(request, _("Choose an action and at least one contact."))
         return redirect(back)
     action = form.cleaned_data["action"]
+    if action == "merge":
+        ids = selection.get("ids") or []
+        if not 2 <= len(ids) <= 10:
+            messages.error(request, _("Select between 2 and 10 contacts to merge."))
+            return redirect(back)
+        return redirect(
+            reverse("dashboard:contact_merge:preview", args=[workspace.slug])
+            + "?"
+            + urlencode({"contacts": ",".join(ids)})
+        )
     if action == "export":
         if selection.get("ids"):
             qs = bulk.selection_queryset(workspace, selection)
