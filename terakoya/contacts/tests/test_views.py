@@ -9,7 +9,7 @@ from terakoya.catalog.models import Grant
 from terakoya.contacts import services
 from terakoya.contacts.models import BulkJob, ConsentEvent, ConsentState, Contact, Segment
 from terakoya.contacts.tests.factories import OfferFactory
-from terakoya.core.factories import MembershipFactory
+from terakoya.core.factories import ContactFactory, MembershipFactory
 from terakoya.workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +282,22 @@ def test_impossible_ids_and_nul_bytes_are_404_not_500(owner_client, workspace):
         url("bulk"), {"scope": "selected", "ids": ["\x00", "x" * 99], "action": "delete"}
     )
     assert response.status_code == 302
+
+
+def test_bulk_merge_opens_the_merge_preview_for_the_selected_contacts(owner_client, workspace):
+    # Given two selected contacts
+    a = ContactFactory(workspace=workspace, email="dup1@example.com")
+    b = ContactFactory(workspace=workspace, email="dup2@example.com")
+    # When staff choose "Merge contacts" in the bulk actions
+    response = owner_client.post(
+        url("bulk"), {"scope": "selected", "ids": [a.public_id, b.public_id], "action": "merge"}
+    )
+    # Then the side-by-side preview of exactly those contacts opens
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/dashboard/{workspace.slug}/merge/?contacts=")
+    assert owner_client.get(response["Location"]).status_code == 200
+    # And one contact alone cannot be merged
+    alone = owner_client.post(
+        url("bulk"), {"scope": "selected", "ids": [a.public_id], "action": "merge"}
+    )
+    assert alone["Location"].startswith(f"/dashboard/{workspace.slug}/contacts/")
