@@ -129,6 +129,16 @@ def _expire_tokens(account: CustomerAccount, *purposes: str) -> None:
     ).update(used_at=timezone.now())
 
 
+def _bookkeeping_commit_without_flush() -> None:
+    """Login bookkeeping (attempt log, failure counter, last login) need not wait for the WAL
+    flush: a crash could lose the last few rows, never let anyone in. PostgreSQL only."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _valid_ip(value: str | None) -> str | None:
     """REMOTE_ADDR as stored; anything that is not an IP address (a unix socket…) is None."""
     import ipaddress
@@ -234,6 +244,7 @@ def login_with_password(
     # The slow argon2 verify runs outside the transaction: no connection held open meanwhile.
     correct = check_password(password, account.password)
     with transaction.atomic():
+        _bookkeeping_commit_without_flush()
         if not correct:
             CustomerAccount.objects.with_scopes_disabled().filter(pk=account.pk).update(
                 failed_logins=F("failed_logins") + 1
