@@ -15,6 +15,7 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    ROLLING_BACK = "rolling_back", _("Rolling back")
     ROLLED_BACK = "rolled_back", _("Rolled back")
 
 

@@ -38,6 +38,8 @@ MAX_STORED_ERRORS = 100_000
 ANALYZE_AFTER = 50_000
 # Files up to this many rows are checked during the request; larger ones by a task.
 INLINE_DRY_RUN_ROWS = 20_000
+# Imports that touched up to this many contacts are rolled back during the request.
+INLINE_ROLLBACK_ROWS = 5_000
 Progress = Callable[[int, int], None]
 
 
@@ -428,6 +430,27 @@ def errors_csv(job: ImportJob) -> str:
 # --- Rollback ---------------------------------------------------------------------------------
 
 
+def request_rollback(workspace: Workspace, job: ImportJob, *, actor: Any) -> dict[str, int] | None:
+    """Roll a small import back now (returns what was removed); a large one in the background
+    (returns None; the job shows "Rolling back" until it is done)."""
+    from terakoya.contacts.imports.tasks import run_rollback
+    from terakoya.core.tasks import enqueue
+
+    if job.workspace_id != workspace.pk:
+        raise ImportError_(_("This import does not exist."))
+    if job.created_count + job.updated_count <= INLINE_ROLLBACK_ROWS:
+        return rollback_import(workspace, job, actor=actor)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, workspace=workspace, status__in=[ImportStatus.DONE, ImportStatus.FAILED]
+        ).update(status=ImportStatus.ROLLING_BACK, updated_at=timezone.now())
+        if not claimed:
+            raise ImportError_(_("Only a finished import can be rolled back."))
+        enqueue(run_rollback, workspace.pk, job.pk, _actor_id(actor))
+    job.status = ImportStatus.ROLLING_BACK
+    return None
+
+
 @transaction.atomic
 def rollback_import(workspace: Workspace, job: ImportJob, *, actor: Any) -> dict[str, int]:
     """Remove the contacts this import created and the tags and grants it added to others.
@@ -436,7 +459,7 @@ def rollback_import(workspace: Workspace, job: ImportJob, *, actor: Any) -> dict
     if job.workspace_id != workspace.pk:
         raise ImportError_(_("This import does not exist."))
     locked = ImportJob.objects.select_for_update().get(pk=job.pk, workspace=workspace)
-    if locked.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+    if locked.status not in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.ROLLING_BACK):
         raise ImportError_(_("Only a finished import can be rolled back."))
     created = Contact.objects.filter(workspace=workspace, import_job=locked)
     grants_removed, _d = Grant.objects.filter(workspace=workspace, import_job=locked).delete()

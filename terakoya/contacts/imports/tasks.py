@@ -46,3 +46,18 @@ def run_dry_run(workspace: Workspace, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(
             dry_run_result={"failed": [str(m) for m in exc.messages]}
         )
+
+
+@workspace_task()
+def run_rollback(workspace: Workspace, job_id: int, actor_id: int | None = None) -> None:
+    from terakoya.contacts.imports.models import ImportJob, ImportStatus
+    from terakoya.contacts.imports.services import rollback_import
+    from terakoya.staff.models import User
+
+    job = ImportJob.objects.filter(
+        pk=job_id, workspace=workspace, status=ImportStatus.ROLLING_BACK
+    ).first()
+    if job is None:
+        return
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    rollback_import(workspace, job, actor=actor)

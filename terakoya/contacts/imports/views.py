@@ -166,17 +166,20 @@ def errors(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRe
 def rollback(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     job = _job(workspace, public_id)
     try:
-        summary = services.rollback_import(workspace, job, actor=request.user)
+        summary = services.request_rollback(workspace, job, actor=request.user)
     except ValidationError as exc:
         for message in _messages(exc):
             messages.error(request, message)
     else:
-        messages.success(
-            request,
-            _(
-                "Import rolled back: %(contacts)s contacts, %(tags)s tags and %(grants)s "
-                "grants removed."
+        if summary is None:
+            messages.success(request, _("The import is being rolled back."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Import rolled back: %(contacts)s contacts, %(tags)s tags and %(grants)s "
+                    "grants removed."
+                )
+                % summary,
             )
-            % summary,
-        )
     return redirect("dashboard:contact_imports:detail", workspace.slug, job.public_id)

@@ -146,3 +146,24 @@ def test_large_files_are_checked_in_the_background(
         callback()
     page = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
     assert 'id="count-created">2<' in page and 'id="checking"' not in page
+
+
+def test_large_imports_are_rolled_back_in_the_background(
+    workspace, owner_client, owner, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Given an import larger than what is rolled back during the request
+    monkeypatch.setattr(services, "INLINE_ROLLBACK_ROWS", 1)
+    job = run_file(workspace, "email\na@example.com\nb@example.com\n", actor=owner)
+    # When the owner rolls it back
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = owner_client.post(url("rollback", workspace, job.public_id), follow=True)
+    # Then the page shows it is rolling back and keeps polling
+    page = response.content.decode()
+    assert "being rolled back" in page and "hx-trigger" in page
+    assert Contact.objects.filter(workspace=workspace).count() == 2
+    # And once the task ran, the contacts are gone
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.ROLLED_BACK
+    assert Contact.objects.filter(workspace=workspace).count() == 0
