@@ -111,7 +111,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "kajabi": {
         "label": _("Kajabi contact export"),
         "requires": {"email"},
-        "any_of": [{"name", "tags"}, {"first name", "last name", "tags"}, {"name", "offers"}],
+        "any_of": [
+            {"name", "offers"},
+            {"name", "products"},
+            {"name", "created at", "tags"},
+            {"first name", "last name", "offers"},
+        ],
         "mapping": {
             "name": "full_name",
             "first name": "first_name",

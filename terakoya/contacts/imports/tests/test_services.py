@@ -358,3 +358,17 @@ def test_errors_csv_round_trip_keeps_phone_numbers(workspace, owner):
     assert (
         Contact.objects.get(workspace=workspace, email="intl@example.com").phone == "+442079460958"
     )
+
+
+def test_a_generic_file_is_not_taken_for_a_preset(workspace, owner):
+    text = "Email,First Name,Last Name,Tags\na@example.com,A,B,x\n"
+    job = services.create_import(
+        workspace, uploaded_file=csv_bytes(text), filename="g.csv", actor=owner
+    )
+    assert job.preset == ""
+    assert job.mapping == {
+        "Email": "email",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Tags": "tags",
+    }
