@@ -447,6 +447,64 @@ def _stage(cur: Any, table: str, rows: Iterable[Sequence[Any]]) -> None:
         cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
 
 
+def _values_many(
+    cur: Any,
+    verb: str,
+    table: str,
+    parts: tuple[list[str], list[str], list[Any]],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """executemany an INSERT … VALUES built from INSERT … SELECT parts: every "s.<name>"
+    expression takes that value of each row (SQLite: one prepared statement, no staging)."""
+    cols, exprs, params = parts
+    position = {n: i for i, n in enumerate(names)}
+    slots: list[tuple[int, list[Any]]] = []  # (row index or -1, constant params)
+    placeholders = []
+    it = iter(params)
+    for expr in exprs:
+        if expr.startswith("s."):
+            slots.append((position[expr[2:]], []))
+            placeholders.append("%s")
+        else:
+            slots.append((-1, [next(it) for _i in range(expr.count("%s"))]))
+            placeholders.append(expr)
+    sql = f"{verb} {table} ({', '.join(cols)}) VALUES ({', '.join(placeholders)})"
+    batch = []
+    for row in rows:
+        values: list[Any] = []
+        for index, constants in slots:
+            if index >= 0:
+                values.append(row[index])
+            else:
+                values.extend(constants)
+        batch.append(values)
+    cur.executemany(sql, batch)
+
+
+def _link(
+    cur: Any,
+    stage: str,
+    table: str,
+    verb: str,
+    parts: tuple[list[str], list[str], list[Any]],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert link rows (tags, grants, consent events) for known contact ids: COPY into a
+    staging table and one INSERT … SELECT on PostgreSQL; one executemany on SQLite."""
+    if connection.vendor != "postgresql":
+        _values_many(cur, verb, table, parts, names, rows)
+        return
+    _stage(cur, stage, rows)
+    cols, exprs, params = parts
+    cur.execute(
+        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {stage} s "
+        "ON CONFLICT DO NOTHING",
+        params,
+    )
+
+
 def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
     now_db = connection.ops.adapt_datetimefield_value(now)
     pg = connection.vendor == "postgresql"
@@ -487,12 +545,14 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
                 if state == ConsentState.SUBSCRIBED:
                     subscribed.append((contact_id,))
             if subscribed:
-                _stage(cur, "import_stage_consent", subscribed)
-                cols, exprs, params = _consent_parts(ctx, now_db)
-                cur.execute(
-                    f"INSERT INTO contacts_consentevent ({', '.join(cols)}) "
-                    f"SELECT {', '.join(exprs)} FROM import_stage_consent s",
-                    params,
+                _link(
+                    cur,
+                    "import_stage_consent",
+                    "contacts_consentevent",
+                    "INSERT INTO",
+                    _consent_parts(ctx, now_db),
+                    ("contact_id",),
+                    subscribed,
                 )
         updates = _lock_updates(cur, plan)
         if updates:
@@ -508,21 +568,25 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
             )
         tag_rows = [(ids[e], ctx.tag_ids[t]) for e, t in plan.tag_links if e in ids]
         if tag_rows:
-            _stage(cur, "import_stage_tag", tag_rows)
-            cols, exprs, params = _tag_parts(ctx, now_db, "s.tag_id")
-            cur.execute(
-                f"{insert} contacts_contacttag ({', '.join(cols)}) "
-                f"SELECT {', '.join(exprs)} FROM import_stage_tag s WHERE true{ignore}",
-                params,
+            _link(
+                cur,
+                "import_stage_tag",
+                "contacts_contacttag",
+                insert,
+                _tag_parts(ctx, now_db, "s.tag_id"),
+                ("contact_id", "tag_id"),
+                tag_rows,
             )
         grant_rows = [(ids[e], o) for e, o in plan.grant_links if e in ids]
         if grant_rows:
-            _stage(cur, "import_stage_grant", grant_rows)
-            cols, exprs, params = _grant_parts(ctx, now_db, "s.offer_id")
-            cur.execute(
-                f"{insert} catalog_grant ({', '.join(cols)}) "
-                f"SELECT {', '.join(exprs)} FROM import_stage_grant s WHERE true{ignore}",
-                params,
+            _link(
+                cur,
+                "import_stage_grant",
+                "catalog_grant",
+                insert,
+                _grant_parts(ctx, now_db, "s.offer_id"),
+                ("contact_id", "offer_id"),
+                grant_rows,
             )
 
 
