@@ -527,6 +527,57 @@ def _active_code(
     )
 
 
+def _live_code_by_email(workspace: Workspace, email: str) -> LoginToken | None:
+    """The newest usable sign-in code of the customer with this email, with its account.
+
+    The hot path of code sign-in, written as one SQL statement: building the equivalent ORM
+    query (three tables, nine conditions) cost more CPU than running it. Same conditions as
+    `_active_code(..., account__contact__email=...)`, which the tests compare it with.
+    """
+    from django.db import connection
+
+    token_fields = [f for f in LoginToken._meta.concrete_fields]
+    account_fields = [f for f in CustomerAccount._meta.concrete_fields]
+    columns = ", ".join(
+        [f't."{f.column}"' for f in token_fields] + [f'a."{f.column}"' for f in account_fields]
+    )
+    # Only table and column names from the models are interpolated; every value is a parameter.
+    sql = (
+        f"SELECT {columns} FROM {LoginToken._meta.db_table} t "  # noqa: S608
+        f"JOIN {CustomerAccount._meta.db_table} a ON a.id = t.account_id "
+        f"JOIN {Contact._meta.db_table} c ON c.id = a.contact_id "
+        "WHERE t.workspace_id = %s AND t.purpose = %s AND t.used_at IS NULL "
+        "AND t.expires_at > %s AND t.failed_attempts < %s AND a.is_active "
+        "AND c.workspace_id = %s AND c.email = %s AND c.deleted_at IS NULL "
+        "ORDER BY t.created_at DESC, t.id DESC LIMIT 1"
+    )
+    params: list[Any] = [
+        workspace.pk,
+        TokenPurpose.LOGIN_CODE.value,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        MAX_CODE_TRIES,
+        workspace.pk,
+        normalize_email(email),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    converters = connection.ops.get_db_converters
+    values = list(row)
+    for index, field in enumerate(token_fields + account_fields):
+        for converter in converters(field.get_col(field.model._meta.db_table)):
+            values[index] = converter(values[index], field, connection)
+    split = len(token_fields)
+    token = LoginToken.from_db(connection.alias, [f.attname for f in token_fields], values[:split])
+    account = CustomerAccount.from_db(
+        connection.alias, [f.attname for f in account_fields], values[split:]
+    )
+    token.account = account
+    return token
+
+
 def _code_matches(workspace: Workspace, token: LoginToken | None, purpose: str, code: str) -> bool:
     """Constant-time check; a miss costs the token one of its tries."""
     code = tokens.normalize_code(code)
@@ -562,14 +613,7 @@ def verify_login_code(
     # One read finds the customer's live code by email, outside any transaction; every write
     # then goes in one transaction (one WAL flush). The conditional UPDATE in _use_batch keeps
     # the code single-use under concurrency without a row lock.
-    token = _active_code(
-        workspace,
-        TokenPurpose.LOGIN_CODE,
-        lock=False,
-        account__contact__workspace=workspace,
-        account__contact__email=normalize_email(email),
-        account__contact__deleted_at__isnull=True,
-    )
+    token = _live_code_by_email(workspace, email)
     with transaction.atomic():
         if token is None:
             _code_matches(workspace, None, TokenPurpose.LOGIN_CODE, code)  # same work

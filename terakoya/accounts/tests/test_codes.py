@@ -269,3 +269,38 @@ def test_sign_in_with_code_in_japanese(workspace):
     message = latest_email(workspace, "accounts.login_code")
     assert "ログイン" in message.subject
     assert _enter(client, code_in(message)).status_code == 302
+
+
+def test_the_sql_lookup_of_a_live_code_agrees_with_the_orm_one(workspace, other_workspace):
+    from terakoya.accounts.services import _active_code, _live_code_by_email
+
+    account = make_customer(workspace)
+    make_customer(other_workspace)
+    issue_login_code(workspace, account=account)
+
+    def orm(ws, email):
+        return _active_code(
+            ws,
+            TokenPurpose.LOGIN_CODE,
+            lock=False,
+            account__contact__workspace=ws,
+            account__contact__email=email,
+            account__contact__deleted_at__isnull=True,
+        )
+
+    for ws, email in [
+        (workspace, EMAIL),
+        (workspace, "HANAKO@example.com "),
+        (other_workspace, EMAIL),
+        (workspace, "nobody@example.com"),
+    ]:
+        found, expected = _live_code_by_email(ws, email), orm(ws, email.strip().lower())
+        assert (found and found.pk) == (expected and expected.pk)
+    token = _live_code_by_email(workspace, EMAIL)
+    assert token.account == account and token.account.session_epoch == account.session_epoch
+    assert token.expires_at.tzinfo is not None
+    # Expired, used up or a deactivated account: nothing
+    with time_machine.travel(dt.timedelta(minutes=5)):
+        assert _live_code_by_email(workspace, EMAIL) is None
+    CustomerAccount.objects.filter(pk=account.pk).update(is_active=False)
+    assert _live_code_by_email(workspace, EMAIL) is None
