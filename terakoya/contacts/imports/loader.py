@@ -447,41 +447,6 @@ def _stage(cur: Any, table: str, rows: Iterable[Sequence[Any]]) -> None:
         cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
 
 
-def _values_many(
-    cur: Any,
-    verb: str,
-    table: str,
-    parts: tuple[list[str], list[str], list[Any]],
-    names: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """executemany an INSERT … VALUES built from INSERT … SELECT parts: every "s.<name>"
-    expression takes that value of each row (SQLite: one prepared statement, no staging)."""
-    cols, exprs, params = parts
-    position = {n: i for i, n in enumerate(names)}
-    slots: list[tuple[int, list[Any]]] = []  # (row index or -1, constant params)
-    placeholders = []
-    it = iter(params)
-    for expr in exprs:
-        if expr.startswith("s."):
-            slots.append((position[expr[2:]], []))
-            placeholders.append("%s")
-        else:
-            slots.append((-1, [next(it) for _i in range(expr.count("%s"))]))
-            placeholders.append(expr)
-    sql = f"{verb} {table} ({', '.join(cols)}) VALUES ({', '.join(placeholders)})"
-    batch = []
-    for row in rows:
-        values: list[Any] = []
-        for index, constants in slots:
-            if index >= 0:
-                values.append(row[index])
-            else:
-                values.extend(constants)
-        batch.append(values)
-    cur.executemany(sql, batch)
-
-
 def _link(
     cur: Any,
     stage: str,
@@ -491,16 +456,14 @@ def _link(
     names: Sequence[str],
     rows: Sequence[Sequence[Any]],
 ) -> None:
-    """Insert link rows (tags, grants, consent events) for known contact ids: COPY into a
-    staging table and one INSERT … SELECT on PostgreSQL; one executemany on SQLite."""
-    if connection.vendor != "postgresql":
-        _values_many(cur, verb, table, parts, names, rows)
-        return
+    """Insert link rows (tags, grants, consent events) for known contact ids: fill a staging
+    table (COPY / executemany), then one INSERT … SELECT. On SQLite this measured faster than
+    one executemany straight into the indexed table (16.6 s vs 21.2 s for 200k contacts)."""
     _stage(cur, stage, rows)
     cols, exprs, params = parts
+    ignore = " ON CONFLICT DO NOTHING" if connection.vendor == "postgresql" else ""
     cur.execute(
-        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {stage} s "
-        "ON CONFLICT DO NOTHING",
+        f"{verb} {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {stage} s{ignore}",
         params,
     )
 
