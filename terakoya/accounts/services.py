@@ -7,6 +7,7 @@ bookkeeping for every email and only queue work (emails, SMS) for real customers
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from terakoya.accounts.models import (
 from terakoya.activity.services import record_event
 from terakoya.contacts.models import Contact, normalize_email
 from terakoya.core.ratelimit import Limit, Verdict, enforce, hit, peek, reset
+from terakoya.workspaces.middleware import forget_hosts
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -79,12 +81,22 @@ def _subject(workspace: Workspace, value: str) -> str:
     return f"{workspace.pk}:{value}"
 
 
+# Every customer-center page asks for these; they ride along on the workspace object, which the
+# host middleware keeps for a few seconds per process (terakoya.workspaces.middleware).
+LOGIN_SETTINGS_SECONDS = 5.0
+
+
 def get_login_settings(workspace: Workspace) -> LoginSettings:
+    cached = workspace.__dict__.get("_login_settings_cache")
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]  # type: ignore[no-any-return]
     found = LoginSettings.objects.with_scopes_disabled().filter(workspace=workspace).first()
     if found is None:
         found, _created = LoginSettings.objects.with_scopes_disabled().get_or_create(
             workspace=workspace
         )
+    workspace.__dict__["_login_settings_cache"] = (now + LOGIN_SETTINGS_SECONDS, found)
     return found
 
 
@@ -802,4 +814,7 @@ def save_login_settings(
     login_settings.text_overrides = text_overrides
     login_settings.save()
     record_event(workspace, verb="account.login_settings_changed", actor=actor)
+    # This process shows the change at once (others within LOGIN_SETTINGS_SECONDS).
+    forget_hosts()
+    transaction.on_commit(forget_hosts)
     return login_settings
