@@ -101,7 +101,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.2)
         # Warm every worker up (imports, template cache, database connection).
-        wrk_short = ["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s"]
+        wrk_short = ["wrk", "-t2", f"-c{CONNECTIONS}", "-d5s"]
         subprocess.run([*wrk_short, base + "/login/"], check=True, capture_output=True)
         hello_rps, hello_p99 = wrk(base + "/healthz/live")
         login_rps, login_p99 = wrk(base + "/login/")
@@ -118,7 +118,7 @@ def main() -> int:
         target=">= 400 requests/s at 32 connections",
         ok=login_rps >= 400,
         connections=CONNECTIONS,
-        server="gunicorn gthread (deploy/gunicorn.conf.py)",
+        server="gunicorn sync workers (deploy/gunicorn.conf.py)",
         database="postgresql",
     )
     emit(
