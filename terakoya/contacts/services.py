@@ -165,6 +165,11 @@ def create_contact(
     """Add one contact. Marking it subscribed is allowed only here, with a consent source."""
     email = _clean_email(email)
     existing = Contact.objects.filter(workspace=workspace, email=email).first()
+    if existing is None:
+        # An email merged into another contact belongs to that contact now.
+        from terakoya.contacts.merge.queries import resolve_alternate_email
+
+        existing = resolve_alternate_email(workspace, email)
     if existing is not None:
         raise DuplicateContactError(existing)
     consent_source = (consent_source or "").strip()

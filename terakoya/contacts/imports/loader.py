@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from terakoya.catalog.models import Grant, GrantSource
 from terakoya.contacts.imports.parsing import CleanRow, fast_public_ids, search_text_for
+from terakoya.contacts.merge.queries import alternate_email_map
 from terakoya.contacts.models import (
     ConsentEvent,
     ConsentMethod,
@@ -89,13 +90,23 @@ def _existing(ctx: LoadContext, emails: list[str]) -> dict[str, tuple[Any, ...]]
     # No row locks here: most rows of a re-import are unchanged, and locking a million rows
     # would write a million tuples. Rows that will be updated are locked and re-checked in
     # _lock_updates() just before the write.
-    sql = (
-        "SELECT email, id, first_name, last_name, phone, language, deleted_at "
-        f"FROM contacts_contact WHERE workspace_id = %s AND {cond}"
-    )
+    columns = "SELECT email, id, first_name, last_name, phone, language, deleted_at, email "
+    sql = f"{columns}FROM contacts_contact WHERE workspace_id = %s AND {cond}"
     with connection.cursor() as cur:
         cur.execute(sql, [ctx.workspace_id, *params])
-        return {r[0]: r[1:] for r in cur.fetchall()}
+        found = {r[0]: r[1:] for r in cur.fetchall()}
+        # An email merged away into another contact (an alternate email) matches that contact,
+        # so a re-import after a merge never brings the duplicate back.
+        missing = [e for e in emails if e not in found]
+        merged_into = alternate_email_map(ctx.workspace_id, missing) if missing else {}
+        if merged_into:
+            cond, params = _in_list("id", sorted(set(merged_into.values())))
+            cur.execute(f"{columns}FROM contacts_contact WHERE {cond}", params)
+            by_id = {r[1]: r[1:] for r in cur.fetchall()}
+            for alt_email, contact_id in merged_into.items():
+                if contact_id in by_id:
+                    found[alt_email] = by_id[contact_id]
+    return found
 
 
 def _existing_links(ctx: LoadContext, ids: list[int]) -> tuple[dict[int, set[str]], set[tuple]]:
@@ -199,7 +210,7 @@ def classify(ctx: LoadContext, rows: list[CleanRow]) -> ChunkPlan:
                 },
             )
             continue
-        contact_id, first, last, phone, language, deleted_at = found
+        contact_id, first, last, phone, language, deleted_at, contact_email = found
         plan.existing_ids[row.email] = contact_id
         if deleted_at is not None:
             add_error(
@@ -228,7 +239,7 @@ def classify(ctx: LoadContext, rows: list[CleanRow]) -> ChunkPlan:
                     merged["phone"],
                     merged["language"],
                     search_text_for(
-                        row.email, merged["first_name"], merged["last_name"], merged["phone"]
+                        contact_email, merged["first_name"], merged["last_name"], merged["phone"]
                     ),
                 )
             )
