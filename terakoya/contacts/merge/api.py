@@ -85,7 +85,7 @@ class DuplicatePage(Schema):
 
 class PageIn(Schema):
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
 
 
 def merge_out(merge: Merge) -> dict[str, Any]:

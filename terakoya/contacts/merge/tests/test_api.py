@@ -97,6 +97,7 @@ def test_duplicates_listing(api, workspace, other_workspace):
     assert data["count"] == 1 and data["items"][0]["reasons"] == ["same_phone"]
     assert {c["email"] for c in data["items"][0]["contacts"]} == {"a@x.com", "b@y.com"}
     assert api.get("/api/v1/contacts/duplicates?limit=0").status_code == 422
+    assert api.get("/api/v1/contacts/duplicates?offset=18446744073709551616").status_code == 422
 
 
 def test_openapi_documents_the_endpoints(api):
