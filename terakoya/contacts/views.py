@@ -87,13 +87,31 @@ def _back(workspace: Workspace, contact: Contact) -> HttpResponse:
     )
 
 
+def _preset_total(filters: dict[str, Any], counts: dict[str, int]) -> int | None:
+    """The list's total when it is exactly one of the preset tabs, else None."""
+    active = {key: value for key, value in filters.items() if key != "sort"}
+    if not active:
+        return counts.get("all")
+    if set(active) == {"member"}:
+        return counts.get("members")
+    if set(active) == {"consent"}:
+        return counts.get(str(active["consent"]))
+    return None
+
+
 @staff_view()
 def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     filters, form = filters_from_request(request, workspace)
     qs = with_member_flag(contact_queryset(workspace, **filters)).prefetch_related(
         "contact_tags__tag"
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = preset_counts(workspace)
+    paginator = Paginator(qs, PAGE_SIZE)
+    known_total = _preset_total(filters, counts)
+    if known_total is not None:
+        # The tab counts already hold this total: no second count over a million rows.
+        paginator.__dict__["count"] = known_total
+    page = paginator.get_page(request.GET.get("page"))
     language = get_language() or ""
     for contact in page.object_list:
         contact.shown_name = contact.name_for(language)  # type: ignore[attr-defined]
@@ -104,7 +122,7 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "page": page,
         "total": page.paginator.count,
         "presets": CONSENT_PRESETS,
-        "preset_counts": preset_counts(workspace),
+        "preset_counts": counts,
         "preset": request.GET.get("preset", ""),
         "querystring": query.urlencode(),
         "filters": filters,

@@ -301,3 +301,24 @@ def test_bulk_merge_opens_the_merge_preview_for_the_selected_contacts(owner_clie
         url("bulk"), {"scope": "selected", "ids": [a.public_id], "action": "merge"}
     )
     assert alone["Location"].startswith(f"/dashboard/{workspace.slug}/contacts/")
+
+
+def test_list_totals_match_each_tab_and_leave_out_the_trash(owner_client, workspace):
+    # Given a member, a subscribed contact, and a contact in the trash
+    offer = OfferFactory(workspace=workspace)
+    services.create_contact(workspace, email="m@example.com", offers=[offer])
+    services.create_contact(workspace, email="s@example.com", subscribe=True, consent_source="x")
+    gone = services.create_contact(workspace, email="t@example.com")
+    services.trash_contact(workspace, contact=gone)
+    # Then every tab's total counts exactly the live contacts it lists
+    for params, expected in [
+        ({}, 2),
+        ({"preset": "members"}, 1),
+        ({"preset": "subscribed"}, 1),
+        ({"preset": "never_subscribed"}, 1),
+        ({"preset": "unsubscribed"}, 0),
+        ({"q": "s@ex"}, 1),
+    ]:
+        response = owner_client.get(url("list"), params)
+        assert response.context["total"] == expected, params
+        assert len(response.context["page"].object_list) == expected, params
