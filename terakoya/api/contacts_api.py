@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
@@ -388,4 +389,4 @@ def request_double_opt_in(request: HttpRequest, contact_id: str) -> Any:
     services.request_double_opt_in(
         workspace_of(request), contact=contact, actor=_actor(request), ip=_ip(request)
     )
-    return Status(202, {"detail": "Confirmation email queued."})
+    return Status(202, {"detail": _("Confirmation email queued.")})

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -85,24 +86,24 @@ def ninja_validation_error(request: HttpRequest, exc: NinjaValidationError) -> H
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = api.create_response(request, {"detail": "Unauthorized"}, status=401)
+    response = api.create_response(request, {"detail": _("Unauthorized")}, status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found"}, status=404)
+    return api.create_response(request, {"detail": _("Not found")}, status=404)
 
 
 @api.exception_handler(MultiPartParserError)
 def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
-    return api.create_response(request, {"detail": "Malformed multipart body"}, status=400)
+    return api.create_response(request, {"detail": _("Malformed multipart body")}, status=400)
 
 
 @api.exception_handler(SuspiciousOperation)
 def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-    return api.create_response(request, {"detail": "Bad request"}, status=400)
+    return api.create_response(request, {"detail": _("Bad request")}, status=400)
 
 
 @api.exception_handler(HttpError)

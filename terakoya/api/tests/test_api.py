@@ -202,3 +202,13 @@ def test_bad_input_is_a_4xx(api, workspace, method, path, data):
 def test_unparseable_json_is_400(api):
     response = api.post(BASE + "/contacts", data="{", content_type="application/json")
     assert response.status_code in (400, 422)
+
+
+def test_error_details_follow_the_language(workspace, key):
+    # Given a caller without a key, in English and in Japanese
+    english = Client()
+    japanese = Client()
+    japanese.cookies["terakoya_language"] = "ja"
+    # Then the refusal is explained in each one's language
+    assert english.get(BASE + "/contacts").json()["detail"] == "Unauthorized"
+    assert "APIキー" in japanese.get(BASE + "/contacts").json()["detail"]
