@@ -56,6 +56,8 @@ class Grant(WorkspaceOwned):
         null=True,
         blank=True,
         related_name="+",
+        # A log of which import granted it, not integrity (see contacts.models).
+        db_constraint=False,
     )
 
     class Meta:

@@ -34,9 +34,26 @@ def normalize_email(value: str) -> str:
     return (value or "").strip().lower()
 
 
+# The import loads these tables a million rows at a time, and every index and foreign-key check
+# is paid per row. So they carry no index that a composite one already covers (created_at is
+# served by contact_ws_newest, contact_id and tag_id by the two composite ContactTag indexes),
+# and the link to the import that wrote a row is a plain column without a database foreign key:
+# it is a log entry (SET NULL when the job goes, which Django's collector does), not integrity.
+def _import_job_link() -> Any:
+    return models.ForeignKey(
+        "contact_imports.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+
+
 class Contact(WorkspaceOwned):
     """A person known to a workspace; email is unique per workspace (normalized)."""
 
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     email = models.EmailField(_("email"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
@@ -61,13 +78,7 @@ class Contact(WorkspaceOwned):
     created_via = models.CharField(
         max_length=10, choices=CreatedVia.choices, default=CreatedVia.MANUAL
     )
-    import_job = models.ForeignKey(
-        "contact_imports.ImportJob",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    import_job = _import_job_link()
     # Lower-cased "email first last phone": the one column substring search runs on.
     search_text = models.TextField(blank=True, editable=False)
     # Bulk delete moves contacts to the trash; they can be restored for 30 days.
@@ -161,15 +172,23 @@ class Tag(WorkspaceOwned):
 class ContactTag(WorkspaceOwned):
     """A tag on a contact; remembers which import added it so a rollback removes only that."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_tags")
-    import_job = models.ForeignKey(
-        "contact_imports.ImportJob",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A copy of contact.workspace for scoping; the contact's own foreign key is the integrity
+    # check, so this one is not checked again for each of the millions of rows an import adds.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
         related_name="+",
+        verbose_name=_("workspace"),
+        db_constraint=False,
     )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="contact_tags", db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="contact_tags", db_index=False
+    )
+    import_job = _import_job_link()
 
     class Meta:
         constraints = [
@@ -198,6 +217,7 @@ class ConsentMethod(models.TextChoices):
 class ConsentEvent(WorkspaceOwned):
     """The marketing-consent ledger: one row per change (or request), never edited."""
 
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
     from_state = models.CharField(max_length=20, choices=ConsentState.choices)
     to_state = models.CharField(max_length=20, choices=ConsentState.choices)

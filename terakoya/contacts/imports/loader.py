@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terakoya.catalog.models import Grant, GrantSource
-from terakoya.contacts.imports.parsing import CleanRow, fast_public_ids, search_text_for
+from terakoya.contacts.imports.parsing import CleanRow, search_text_for
 from terakoya.contacts.merge.queries import alternate_email_map
 from terakoya.contacts.models import (
     ConsentEvent,
@@ -35,6 +35,7 @@ from terakoya.contacts.models import (
     CreatedVia,
     Tag,
 )
+from terakoya.core.ids import ordered_public_ids
 
 SAMPLE_SIZE = 5
 FILL_FIELDS = ("first_name", "last_name", "phone", "language")
@@ -263,12 +264,6 @@ def classify(ctx: LoadContext, rows: list[CleanRow]) -> ChunkPlan:
 # --- Writing -------------------------------------------------------------------------------------
 
 
-def _public_id_sql() -> str:
-    if connection.vendor == "postgresql":
-        return "substr(replace(gen_random_uuid()::text, '-', ''), 1, 16)"
-    return "lower(hex(randomblob(8)))"
-
-
 def _column_defaults(
     model: type[models.Model], given: dict[str, tuple[str, list[Any]]]
 ) -> tuple[list[str], list[str], list[Any]]:
@@ -363,7 +358,7 @@ def _link_parts(
         model,
         {
             "workspace_id": ("%s", [ctx.workspace_id]),
-            "public_id": (_public_id_sql(), []),
+            "public_id": ("s.public_id", []),
             "created_at": ("%s", [now_sql]),
             "updated_at": ("%s", [now_sql]),
             **extra,
@@ -422,14 +417,14 @@ def _tag_parts(
 
 
 STAGING = {
-    "import_stage_new": "created_at {ts}, public_id text, email text, first_name text, "
+    "import_stage_new": "public_id text, created_at {ts}, email text, first_name text, "
     "last_name text, "
     "phone text, language text, consent_state text, search_text text",
     "import_stage_upd": "id bigint, first_name text, last_name text, phone text, "
     "language text, search_text text",
-    "import_stage_tag": "contact_id bigint, tag_id bigint",
-    "import_stage_grant": "contact_id bigint, offer_id bigint",
-    "import_stage_consent": "contact_id bigint",
+    "import_stage_tag": "public_id text, contact_id bigint, tag_id bigint",
+    "import_stage_grant": "public_id text, contact_id bigint, offer_id bigint",
+    "import_stage_consent": "public_id text, contact_id bigint",
 }
 
 
@@ -470,20 +465,41 @@ def _link(
     """Insert link rows (tags, grants, consent events) for known contact ids: fill a staging
     table (COPY / executemany), then one INSERT … SELECT. On SQLite this measured faster than
     one executemany straight into the indexed table (16.6 s vs 21.2 s for 200k contacts)."""
-    _stage(cur, stage, rows)
+    public_ids = ordered_public_ids(len(rows))
+    _stage(cur, stage, ((pid, *row) for pid, row in zip(public_ids, rows, strict=True)))
     cols, exprs, params = parts
-    ignore = " ON CONFLICT DO NOTHING" if connection.vendor == "postgresql" else ""
-    cur.execute(
-        f"{verb} {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {stage} s{ignore}",
+    _insert_select(
+        cur,
+        f"{verb} {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {stage} s",
         params,
     )
+
+
+def _insert_select(cur: Any, sql: str, params: list[Any], returning: str = "") -> list[Any]:
+    """Run an INSERT … SELECT that must skip rows already there (a concurrent edit).
+
+    On PostgreSQL the plain INSERT is tried first in a savepoint: ON CONFLICT makes every row
+    a speculative insertion, which measured 10–25 % slower, and conflicts are rare here (the
+    rows were classified as new moments ago). Only if one happens is the chunk re-run with
+    ON CONFLICT DO NOTHING. SQLite's callers say INSERT OR IGNORE, which costs nothing extra.
+    "WHERE true" keeps SQLite from reading ON CONFLICT as part of the FROM clause."""
+    sql = f"{sql} WHERE true"
+    if connection.vendor != "postgresql":
+        cur.execute(sql + returning, params)
+        return cur.fetchall() if returning else []
+    try:
+        with transaction.atomic():
+            cur.execute(sql + returning, params)
+            return cur.fetchall() if returning else []
+    except IntegrityError:
+        cur.execute(f"{sql} ON CONFLICT DO NOTHING{returning}", params)
+        return cur.fetchall() if returning else []
 
 
 def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
     now_db = connection.ops.adapt_datetimefield_value(now)
     pg = connection.vendor == "postgresql"
     insert = "INSERT INTO" if pg else "INSERT OR IGNORE INTO"
-    ignore = " ON CONFLICT DO NOTHING" if pg else ""
     ids = dict(plan.existing_ids)
     with connection.cursor() as cur:
         if pg:
@@ -491,30 +507,29 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
             cur.execute("SET LOCAL work_mem = '64MB'")
             cur.execute("SET LOCAL gin_pending_list_limit = '32MB'")
         if plan.creates:
-            public_ids = fast_public_ids(len(plan.creates))
             _stage(
                 cur,
                 "import_stage_new",
                 (
-                    (created, pid, *row)
-                    for created, pid, row in zip(
+                    (public_id, created, *row)
+                    for public_id, created, row in zip(
+                        ordered_public_ids(len(plan.creates)),
                         _created_times(now, len(plan.creates)),
-                        public_ids,
                         plan.creates,
                         strict=True,
                     )
                 ),
             )
             cols, exprs, params = _contact_insert_parts(ctx, now_db)
-            # "WHERE true" keeps SQLite from reading a trailing clause as part of the FROM.
-            cur.execute(
+            created = _insert_select(
+                cur,
                 f"{insert} contacts_contact ({', '.join(cols)}) "
-                f"SELECT {', '.join(exprs)} FROM import_stage_new s WHERE true{ignore} "
-                "RETURNING id, email, consent_state",
+                f"SELECT {', '.join(exprs)} FROM import_stage_new s",
                 params,
+                " RETURNING id, email, consent_state",
             )
             subscribed = []
-            for contact_id, email, state in cur.fetchall():
+            for contact_id, email, state in created:
                 ids[email] = contact_id
                 if state == ConsentState.SUBSCRIBED:
                     subscribed.append((contact_id,))

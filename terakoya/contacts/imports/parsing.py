@@ -5,11 +5,9 @@ Everything here is pure Python (no database), so the dry run, the import and the
 
 from __future__ import annotations
 
-import base64
 import codecs
 import csv
 import io
-import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -526,12 +524,3 @@ class RowCleaner:
         consent = self._cell(cells, "consent")
         row.consent = unicodedata.normalize("NFKC", consent).strip().lower() in TRUE_WORDS
         return row
-
-
-_B32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789abcdefghjkmnpqrstvwxyz")
-
-
-def fast_public_ids(n: int) -> list[str]:
-    """n public ids in the alphabet of terakoya.core.ids (80 random bits each), quickly."""
-    blob = base64.b32encode(os.urandom(10 * n)).decode().translate(_B32)
-    return [blob[i : i + 16] for i in range(0, 16 * n, 16)]

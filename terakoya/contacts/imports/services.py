@@ -28,6 +28,7 @@ from terakoya.contacts.imports.parsing import (
     validate_mapping,
 )
 from terakoya.contacts.models import Contact, ContactTag, Tag
+from terakoya.core.prefetch import prefetched
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -215,7 +216,7 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
     try:
         with translation.override(job.options.get("language")):
-            for rows in _chunks(job, cleaner):
+            for rows in prefetched(_chunks(job, cleaner)):
                 loader.write(ctx, loader.classify(ctx, rows))
     except ImportFileError as exc:
         raise ImportError_(exc.message)
@@ -300,7 +301,7 @@ def _run_chunks(
 ) -> ImportJob:
     processed = 0
     try:
-        for rows in _chunks(job, cleaner):
+        for rows in prefetched(_chunks(job, cleaner)):
             with transaction.atomic():
                 loader.write(ctx, loader.classify(ctx, rows))
                 processed += len(rows)
