@@ -94,11 +94,10 @@ class Contact(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="contact_ws_newest"),
-            # The list's "sort by name" at a million contacts.
-            models.Index(
-                fields=["workspace", "last_name", "first_name", "email", "id"],
-                name="contact_ws_name",
-            ),
+            # The list's "sort by name" at a million contacts. Email and id are left out on
+            # purpose: PostgreSQL finishes the order with an incremental sort of each name's
+            # few rows, and the index is a fraction of the size to keep up to date on import.
+            models.Index(fields=["workspace", "last_name", "first_name"], name="contact_ws_name"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ about max(parse, write) instead of parse + write.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -16,6 +17,7 @@ from django.utils import translation
 
 T = TypeVar("T")
 _END = object()
+HANDOFF_SECONDS = 0.0005
 
 
 def prefetched(items: Iterable[T]) -> Iterator[T]:
@@ -25,6 +27,11 @@ def prefetched(items: Iterable[T]) -> Iterator[T]:
     as the caller's would be). It must not use the database: Django connections belong to the
     thread that opened them. An exception raised by `items` is raised here, in order."""
     source = iter(items)
+    # The helper is busy in Python while this thread mostly waits for the database. By default
+    # a thread whose query has returned waits up to 5 ms for the helper to hand the GIL back,
+    # again for every round trip; at 0.5 ms a million-row import measured 72 s instead of 95 s.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, HANDOFF_SECONDS))
     try:
         with ThreadPoolExecutor(
             max_workers=1,
@@ -40,6 +47,7 @@ def prefetched(items: Iterable[T]) -> Iterator[T]:
                 upcoming = pool.submit(next, source, _END)
                 yield item  # type: ignore[misc]
     finally:
+        sys.setswitchinterval(switch_interval)
         # The pool has finished any read ahead by now, so the source can be closed (its file).
         close = getattr(source, "close", None)
         if close is not None:

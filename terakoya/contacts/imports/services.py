@@ -196,6 +196,15 @@ def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
             yield rows
 
 
+def _prepared_chunks(
+    job: ImportJob, cleaner: RowCleaner, ctx: loader.LoadContext
+) -> Iterator[loader.Prepared]:
+    """Parsed and prepared chunks; run ahead in a helper thread (core.prefetch), so it must not
+    touch the database."""
+    for rows in _chunks(job, cleaner):
+        yield loader.prepare(ctx, rows)
+
+
 def _require_mapping(workspace: Workspace, job: ImportJob) -> None:
     if job.workspace_id != workspace.pk:
         raise ImportError_(_("This import does not exist."))
@@ -216,8 +225,8 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
     try:
         with translation.override(job.options.get("language")):
-            for rows in prefetched(_chunks(job, cleaner)):
-                loader.write(ctx, loader.classify(ctx, rows))
+            for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
+                loader.write(ctx, loader.classify(ctx, prepared))
     except ImportFileError as exc:
         raise ImportError_(exc.message)
     result = _summary(ctx)
@@ -301,10 +310,10 @@ def _run_chunks(
 ) -> ImportJob:
     processed = 0
     try:
-        for rows in prefetched(_chunks(job, cleaner)):
+        for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
             with transaction.atomic():
-                loader.write(ctx, loader.classify(ctx, rows))
-                processed += len(rows)
+                loader.write(ctx, loader.classify(ctx, prepared))
+                processed += prepared.lines
                 ImportJob.objects.filter(pk=job.pk).update(
                     processed_rows=processed,
                     created_count=ctx.counts["created"],
