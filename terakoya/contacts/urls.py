@@ -9,6 +9,7 @@ app_name = "contacts"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.contact_list, name="list"),
     path("add/", views.contact_add, name="add"),
+    path("count/", views.contact_count, name="count"),
     path("export.csv", views.export, name="export"),
     path("trash/", views.trash, name="trash"),
     path("bulk/", views.bulk_action, name="bulk"),

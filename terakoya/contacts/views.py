@@ -33,6 +33,7 @@ from terakoya.contacts.forms import (
     SegmentForm,
     TagForm,
 )
+from terakoya.contacts.listing import filtered_total, page_number, page_window
 from terakoya.contacts.models import Address, BulkJob, ConsentState, Contact, Segment, Tag
 from terakoya.contacts.queries import (
     by_public_id,
@@ -106,21 +107,26 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "contact_tags__tag"
     )
     counts = preset_counts(workspace)
-    paginator = Paginator(qs, PAGE_SIZE)
-    known_total = _preset_total(filters, counts)
-    if known_total is not None:
-        # The tab counts already hold this total: no second count over a million rows.
-        paginator.__dict__["count"] = known_total
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_window(
+        qs,
+        page_number(request.GET.get("page")),
+        PAGE_SIZE,
+        # A preset tab's total is already in the tab counts: no second count.
+        total=_preset_total(filters, counts),
+        count=lambda: filtered_total(
+            workspace, filters, counts.get("all", 0), force=bool(request.GET.get("count"))
+        ),
+    )
     language = get_language() or ""
     for contact in page.object_list:
         contact.shown_name = contact.name_for(language)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("count", None)
     context = {
         "form": form,
         "page": page,
-        "total": page.paginator.count,
+        "total": page.total,
         "presets": CONSENT_PRESETS,
         "preset_counts": counts,
         "preset": request.GET.get("preset", ""),
@@ -135,6 +141,18 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         ).count(),
     }
     return render(request, "contacts/list.html", context)
+
+
+@staff_view()
+def contact_count(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """The number of contacts matching the list's filters, as the fragment the list page
+    loads after it is shown (see contacts.listing)."""
+    filters, _form = filters_from_request(request, workspace)
+    counts = preset_counts(workspace)
+    total = _preset_total(filters, counts)
+    if total is None:
+        total = filtered_total(workspace, filters, counts.get("all", 0), force=True)
+    return render(request, "contacts/_count.html", {"total": total})
 
 
 @staff_view()
