@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +35,15 @@ from terakoya.contacts.forms import (
     TagForm,
 )
 from terakoya.contacts.listing import filtered_total, page_number, page_window
-from terakoya.contacts.models import Address, BulkJob, ConsentState, Contact, Segment, Tag
+from terakoya.contacts.models import (
+    Address,
+    BulkJob,
+    ConsentState,
+    Contact,
+    ContactTag,
+    Segment,
+    Tag,
+)
 from terakoya.contacts.queries import (
     by_public_id,
     contact_queryset,
@@ -103,8 +112,10 @@ def _preset_total(filters: dict[str, Any], counts: dict[str, int]) -> int | None
 @staff_view()
 def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     filters, form = filters_from_request(request, workspace)
+    # Only what the rows show: tag names (not whole link and tag rows).
+    tag_names = ContactTag.objects.select_related("tag").only("contact_id", "tag__name")
     qs = with_member_flag(contact_queryset(workspace, **filters)).prefetch_related(
-        "contact_tags__tag"
+        Prefetch("contact_tags", queryset=tag_names)
     )
     counts = preset_counts(workspace)
     page = page_window(
