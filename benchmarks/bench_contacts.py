@@ -213,11 +213,16 @@ def contact_count(ws: Any) -> int:
 
 def measure_page(ws: Any, owner: Any, queries: list[str], only: str) -> None:
     """The whole contacts page with a search, through the Django test client."""
+    from django.core.cache import cache
     from django.test import Client, override_settings
     from django.urls import NoReverseMatch, reverse
 
+    from terakoya.contacts.listing import count_cache_key
+
     with override_settings(STORAGES=PLAIN_STATIC):
-        _measure_page(ws, owner, queries, only, Client, NoReverseMatch, reverse)
+        _measure_page(
+            ws, owner, queries, only, Client, NoReverseMatch, reverse, cache, count_cache_key
+        )
 
 
 PLAIN_STATIC = {
@@ -234,6 +239,8 @@ def _measure_page(
     Client: Any,
     NoReverseMatch: Any,
     reverse: Any,
+    cache: Any,
+    count_cache_key: Any,
 ) -> None:
     try:
         list_url = reverse("dashboard:contacts:list", kwargs={"workspace_slug": ws.slug})
@@ -242,8 +249,10 @@ def _measure_page(
     if list_url and (not only or "page" in only or "search" in only):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(owner)
+        count_url = reverse("dashboard:contacts:count", kwargs={"workspace_slug": ws.slug})
         page_samples = []
         home_samples = []
+        count_samples = []
         for q in queries:
             for repeat in range(25):
                 t0 = time.perf_counter()
@@ -252,6 +261,13 @@ def _measure_page(
                 assert response.status_code == 200, response.status_code
                 if repeat >= 5:
                     page_samples.append(elapsed)
+            # The count the page asks for once shown; its cached figure is dropped first, so
+            # this is the uncached cost (a second look within a minute is served from the cache).
+            for _repeat in range(5):
+                cache.delete(count_cache_key(ws, {"q": q}))
+                t0 = time.perf_counter()
+                assert client.get(count_url, {"q": q}).status_code == 200
+                count_samples.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             client.get(reverse("dashboard:home", kwargs={"workspace_slug": ws.slug}))
             home_samples.append(time.perf_counter() - t0)
@@ -264,6 +280,16 @@ def _measure_page(
             baseline_value=p95(home_samples) * 1000,
             target="<= 100 ms for the whole contacts page with a search",
             ok=page_p95 <= 100,
+            rows=contact_count(ws),
+        )
+        emit(
+            "contacts_search_count_request_p95_postgres",
+            p95(count_samples) * 1000,
+            "ms",
+            baseline_name="contacts_page_search_p95",
+            baseline_value=page_p95,
+            target="no target: the match count the page loads after it is shown (uncached)",
+            ok=True,
             rows=contact_count(ws),
         )
 

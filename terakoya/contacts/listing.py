@@ -72,7 +72,7 @@ def page_number(value: Any) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def _count_key(workspace: Workspace, filters: dict[str, Any]) -> str:
+def count_cache_key(workspace: Workspace, filters: dict[str, Any]) -> str:
     text = json.dumps(filters, sort_keys=True, default=str)
     return f"contacts:count:{workspace.pk}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
@@ -82,7 +82,7 @@ def filtered_total(
 ) -> int | None:
     """The number of contacts matching `filters`, or None when counting is left to a later
     request (large workspace, not cached, not forced)."""
-    key = _count_key(workspace, filters)
+    key = count_cache_key(workspace, filters)
     cached = cache.get(key)
     if cached is not None:
         return int(cached)

@@ -416,9 +416,9 @@ def normalize_phone(value: str, region: str = "JP") -> str | None:
 def split_tags(value: str) -> list[str]:
     tags = []
     for part in TAG_SPLIT_RE.split(value):
-        tag = " ".join(part.split())
+        tag = " ".join(part.split())[:100]
         if tag and tag not in tags:
-            tags.append(tag[:100])
+            tags.append(tag)
     return tags
 
 

@@ -372,3 +372,62 @@ def test_a_generic_file_is_not_taken_for_a_preset(workspace, owner):
         "Last Name": "last_name",
         "Tags": "tags",
     }
+
+
+def test_a_contact_added_while_a_chunk_is_written_is_left_alone(workspace, owner, monkeypatch):
+    # Given a file of new contacts, and staff adding one of those emails just before the write
+    from terakoya.contacts import services as contact_services
+    from terakoya.contacts.imports import loader
+
+    real_write = loader.write
+
+    def write_after_staff(ctx, plan):
+        if not Contact.objects.filter(workspace=workspace, email="late@example.com").exists():
+            contact_services.create_contact(workspace, email="late@example.com", first_name="Kei")
+        real_write(ctx, plan)
+
+    monkeypatch.setattr(loader, "write", write_after_staff)
+    offer = Offer.objects.create(workspace=workspace, name="Course")
+
+    # When the import runs, with a consent column, an offer and tags
+    job = run_file(
+        workspace,
+        "email,first name,subscribed,tags\nlate@example.com,Late,yes,vip\n"
+        "new@example.com,New,yes,vip\n",
+        actor=owner,
+        mapping={"first name": "first_name", "subscribed": "consent", "tags": "tags"},
+        options={"consent_source": "seminar", "offers": [offer.public_id]},
+    )
+
+    # Then the import finished, the staff's contact is untouched, not subscribed by the import
+    assert job.status == ImportStatus.DONE
+    late = Contact.objects.get(workspace=workspace, email="late@example.com")
+    assert (late.first_name, late.consent_state) == ("Kei", ConsentState.NEVER_SUBSCRIBED)
+    assert not ConsentEvent.objects.filter(contact=late).exists()
+    assert not Grant.objects.filter(contact=late).exists()
+    # and the other contact was created with its tag, grant and ledger row
+    new = Contact.objects.get(workspace=workspace, email="new@example.com")
+    assert new.consent_state == ConsentState.SUBSCRIBED
+    assert list(ContactTag.objects.filter(contact=new).values_list("tag__name", flat=True)) == [
+        "vip"
+    ]
+    assert Grant.objects.filter(contact=new, offer=offer, import_job=job).count() == 1
+    assert ConsentEvent.objects.filter(contact=new, method="import").count() == 1
+
+
+def test_imported_rows_keep_the_file_order_and_get_distinct_public_ids(workspace, owner):
+    # Given a file whose emails are not in alphabetical order
+    emails = ["zoe@example.com", "adam@example.com", "mia@example.com"]
+    text = "email,tags\n" + "".join(f"{e},a|b\n" for e in emails)
+
+    # When imported
+    run_file(workspace, text, actor=owner, mapping={"tags": "tags"})
+
+    # Then "oldest first" is the file's order, and every row has its own public id
+    contacts = list(Contact.objects.filter(workspace=workspace).order_by("created_at", "id"))
+    assert [c.email for c in contacts] == emails
+    assert len({c.created_at for c in contacts}) == 3
+    ids = [c.public_id for c in contacts]
+    links = list(ContactTag.objects.filter(workspace=workspace).values_list("public_id", flat=True))
+    assert len(links) == 6 and len(set(ids + links)) == 9
+    assert all(len(i) == 24 and i.isalnum() for i in ids + links)
