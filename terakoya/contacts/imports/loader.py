@@ -53,6 +53,9 @@ class LoadContext:
     actor_id: int | None = None
     actor_label: str = ""
     workspace_empty: bool = False
+    # Read once in the calling thread: prepare() runs in a helper thread and must not touch
+    # the database connection.
+    postgres: bool = False
     seen: dict[str, int] = field(default_factory=dict)
     tag_ids: dict[str, int] = field(default_factory=dict)
     created_tag_ids: list[int] = field(default_factory=list)
@@ -147,8 +150,11 @@ class ChunkPlan:
         default_factory=list
     )  # (id, first, last, phone, lang, search)
     tag_links: list[tuple[str, str]] = field(default_factory=list)  # (email, tag name)
-    # Tags of the contacts this chunk creates: linked in SQL right after they are inserted.
-    new_tag_links: list[tuple[str, str]] = field(default_factory=list)  # (email, tag name)
+    # Names of the tags the new contacts carry (each staged row holds its own list; see
+    # _tag_list), and the new rows already in COPY format when prepare() could make them.
+    new_tag_names: set[str] = field(default_factory=set)
+    new_tag_count: int = 0
+    creates_copy: bytes | None = None
     grant_links: list[tuple[str, int]] = field(default_factory=list)  # (email, offer id)
     existing_ids: dict[str, int] = field(default_factory=dict)  # email → id of existing contacts
     # id → (first, last, phone, language) as read, to detect a concurrent edit before updating
@@ -164,8 +170,12 @@ class Prepared:
     rows: list[CleanRow] = field(default_factory=list)
     tags: list[list[str]] = field(default_factory=list)  # the file's tags plus the import's
     # Each row's staging tuple should it be new: (public_id, tick, email, first_name,
-    # last_name, phone, language, consent_state, search_text); see STAGING.
+    # last_name, phone, language, consent_state, search_text, tags); see STAGING.
     new_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    new_rows_copy: bytes | None = None  # the same in PostgreSQL's COPY text format
+    tag_names: set[str] = field(default_factory=set)
+    tag_count: int = 0
+    subscribed: int = 0
     lines: int = 0  # lines of the file in this chunk, good or not
 
 
@@ -198,6 +208,10 @@ def prepare(ctx: LoadContext, rows: list[CleanRow]) -> Prepared:
             if tag not in tags:
                 tags.append(tag)
         prepared.tags.append(tags)
+        prepared.tag_names.update(tags)
+        prepared.tag_count += len(tags)
+        state = subscribed if ctx.consent_source and row.consent else never
+        prepared.subscribed += state == subscribed
         prepared.new_rows.append(
             (
                 public_ids[i],
@@ -207,11 +221,48 @@ def prepare(ctx: LoadContext, rows: list[CleanRow]) -> Prepared:
                 row.last_name,
                 row.phone,
                 row.language,
-                subscribed if ctx.consent_source and row.consent else never,
+                state,
                 search_text_for(row.email, row.first_name, row.last_name, row.phone),
+                _tag_list(tags, postgres=ctx.postgres),
             )
         )
+    if ctx.postgres and ctx.write:
+        prepared.new_rows_copy = copy_text(prepared.new_rows)
     return prepared
+
+
+# str.split() (which cleans tag names) treats the unit separator as whitespace, so no tag
+# can contain it.
+TAG_SEPARATOR = "\x1f"
+
+
+def _tag_list(tags: list[str], *, postgres: bool) -> str:
+    """A row's tags in one staged column: split by string_to_array on PostgreSQL, by
+    json_each on SQLite (which has no string splitting)."""
+    if postgres:
+        return TAG_SEPARATOR.join(tags)
+    return json.dumps(tags, ensure_ascii=False)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows in PostgreSQL's COPY text format. Made in the parsing thread, so the thread that
+    talks to the database only hands the bytes over (psycopg formats row by row, in Python)."""
+    lines = []
+    for row in rows:
+        fields = []
+        for value in row:
+            if value is None:
+                fields.append("\\N")
+            elif isinstance(value, str):
+                fields.append(value.translate(_COPY_ESCAPES))
+            else:
+                fields.append(str(value))
+        lines.append("\t".join(fields))
+    lines.append("")
+    return "\n".join(lines).encode()
 
 
 def _created_sample(row: CleanRow, tags: list[str], state: str) -> dict[str, Any]:
@@ -235,10 +286,10 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
     if not existing:
         # Every row is new (always so for the first import into a workspace): no per-row work.
         plan.creates = prepared.new_rows
-        plan.subscribed = sum(r[7] == ConsentState.SUBSCRIBED for r in plan.creates)
-        plan.new_tag_links = [
-            (row.email, t) for row, tags in zip(good, prepared.tags, strict=True) for t in tags
-        ]
+        plan.creates_copy = prepared.new_rows_copy
+        plan.subscribed = prepared.subscribed
+        plan.new_tag_names = prepared.tag_names
+        plan.new_tag_count = prepared.tag_count
         ctx.counts["created"] += len(good)
         for row, tags, new in zip(good[:SAMPLE_SIZE], prepared.tags, plan.creates, strict=False):
             _sample(ctx, "created", _created_sample(row, tags, new[7]))
@@ -248,7 +299,8 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
         if found is None:
             plan.subscribed += new[7] == ConsentState.SUBSCRIBED
             plan.creates.append(new)
-            plan.new_tag_links.extend((row.email, t) for t in tags)
+            plan.new_tag_names.update(tags)
+            plan.new_tag_count += len(tags)
             ctx.counts["created"] += 1
             _sample(ctx, "created", _created_sample(row, tags, new[7]))
             continue
@@ -377,7 +429,7 @@ def write(ctx: LoadContext, plan: ChunkPlan) -> None:
         return
     now = timezone.now()
     _ensure_tags(ctx, (t for _e, t in plan.tag_links), now)
-    _ensure_tags(ctx, (t for _e, t in plan.new_tag_links), now)
+    _ensure_tags(ctx, plan.new_tag_names, now)
     _write_rows(ctx, plan, now)
 
 
@@ -485,26 +537,31 @@ def _tag_parts(
 
 STAGING = {
     "import_stage_new": "public_id text, tick bigint, email text, first_name text, "
-    "last_name text, "
-    "phone text, language text, consent_state text, search_text text",
+    "last_name text, phone text, language text, consent_state text, search_text text, "
+    "tags text",
     "import_stage_upd": "id bigint, first_name text, last_name text, phone text, "
     "language text, search_text text",
-    "import_stage_newtag": "email text, tag text",
     "import_stage_tag": "public_id text, contact_id bigint, tag_id bigint",
     "import_stage_grant": "public_id text, contact_id bigint, offer_id bigint",
     "import_stage_consent": "public_id text, contact_id bigint",
 }
 
 
-def _stage(cur: Any, table: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Fill a temporary staging table: COPY on PostgreSQL, executemany on SQLite."""
+def _stage(
+    cur: Any, table: str, rows: Iterable[Sequence[Any]], copy_data: bytes | None = None
+) -> None:
+    """Fill a temporary staging table: COPY on PostgreSQL (of `copy_data` when the rows are
+    already in COPY format), one INSERT over a JSON array on SQLite."""
     columns = ", ".join(c.split()[0] for c in STAGING[table].split(", "))
     if connection.vendor == "postgresql":
         definition = STAGING[table].format(ts="timestamptz")
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            if copy_data is not None:
+                copy.write(copy_data)
+            else:
+                for row in rows:
+                    copy.write_row(row)
     else:
         definition = STAGING[table].format(ts="text")
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
@@ -630,11 +687,9 @@ def _server_public_ids(count: int) -> tuple[str, list[Any]]:
 def _create_contacts(cur: Any, ctx: LoadContext, plan: ChunkPlan, now_db: Any) -> None:
     """Insert the chunk's new contacts, then their tags, grants and consent events, all in SQL:
     the new contacts' ids never travel to Python and back."""
-    _stage(cur, "import_stage_new", plan.creates)
-    if plan.new_tag_links:
-        _stage(cur, "import_stage_newtag", plan.new_tag_links)
+    _stage(cur, "import_stage_new", plan.creates, plan.creates_copy)
     contact = _contact_insert_parts(ctx, now_db)
-    tags = _tag_parts(ctx, now_db, "t.id", len(plan.new_tag_links)) if plan.new_tag_links else None
+    tags = _tag_parts(ctx, now_db, "t.id", plan.new_tag_count) if plan.new_tag_count else None
     grants = (
         _grant_parts(
             ctx,
@@ -678,8 +733,9 @@ def _create_contacts_pg(
         sql, params = _insert_sql(
             "contacts_contacttag",
             tags,
-            "import_stage_newtag st JOIN new n ON n.email = st.email "
-            "JOIN contacts_tag t ON t.workspace_id = %s AND t.name = st.tag",
+            "new n JOIN import_stage_new s ON s.email = n.email "
+            "CROSS JOIN unnest(string_to_array(s.tags, chr(31))) AS tg(name) "
+            "JOIN contacts_tag t ON t.workspace_id = %s AND t.name = tg.name",
         )
         links.append(f"linked AS ({sql})")
         link_params += [*params, ctx.workspace_id]
@@ -739,9 +795,9 @@ def _create_contacts_sqlite(
         sql, params = _insert_sql(
             "contacts_contacttag",
             tags,
-            "import_stage_newtag st CROSS JOIN contacts_contact n ON n.workspace_id = %s "
-            "AND n.email = st.email "
-            "CROSS JOIN contacts_tag t ON t.workspace_id = %s AND t.name = st.tag",
+            "import_stage_new s CROSS JOIN contacts_contact n ON n.workspace_id = %s "
+            "AND n.email = s.email CROSS JOIN json_each(s.tags) tg "
+            "CROSS JOIN contacts_tag t ON t.workspace_id = %s AND t.name = tg.value",
         )
         cur.execute(
             f"{sql.replace('INSERT INTO', 'INSERT OR IGNORE INTO', 1)} WHERE true",

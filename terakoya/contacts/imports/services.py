@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -175,6 +175,7 @@ def _context(
         actor_id=_actor_id(actor),
         actor_label=actor_label(actor),
         workspace_empty=not Contact.objects.filter(workspace=workspace).exists(),
+        postgres=connection.vendor == "postgresql",
     )
 
 
