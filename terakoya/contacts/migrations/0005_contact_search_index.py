@@ -7,19 +7,10 @@ path (including set-based import SQL) keeps it in sync.
 
 from django.db import migrations
 
+from terakoya.contacts.migrations import _search_index
+
 SQLITE_FORWARD = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS contacts_contact_fts USING fts5("
-    "search_text, content='contacts_contact', content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER IF NOT EXISTS contacts_contact_fts_ai AFTER INSERT ON contacts_contact BEGIN "
-    "INSERT INTO contacts_contact_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER IF NOT EXISTS contacts_contact_fts_ad AFTER DELETE ON contacts_contact BEGIN "
-    "INSERT INTO contacts_contact_fts(contacts_contact_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); END",
-    "CREATE TRIGGER IF NOT EXISTS contacts_contact_fts_au AFTER UPDATE OF search_text "
-    "ON contacts_contact BEGIN "
-    "INSERT INTO contacts_contact_fts(contacts_contact_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO contacts_contact_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    *_search_index.SQLITE_TRIGGERS,
     "INSERT INTO contacts_contact_fts(contacts_contact_fts) VALUES ('rebuild')",
 ]
 SQLITE_BACKWARD = [
