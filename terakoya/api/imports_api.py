@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -108,14 +109,44 @@ def set_mapping(request: HttpRequest, job_id: str, payload: MappingIn) -> Any:
     return import_out(job)
 
 
+class DryRunPending(Schema):
+    pending: bool = True
+
+
+def _dry_run_answer(job: ImportJob) -> Any:
+    result = job.dry_run_result or {}
+    if result.get("pending"):
+        return Status(202, {"pending": True})
+    if result.get("failed"):
+        raise imports.ImportError_([str(m) for m in result["failed"]])
+    if "counts" not in result:
+        raise imports.ImportError_(_("Start a dry run first."))
+    return Status(200, {"counts": result["counts"], "samples": result["samples"]})
+
+
 @router.post(
     "/{job_id}/dry-run",
-    response={200: DryRunOut, **ERRORS},
+    response={200: DryRunOut, 202: DryRunPending, **ERRORS},
     summary="Check every row without writing: counts and samples of creates, updates, errors",
+    description=(
+        "Files of up to 20,000 rows are checked at once (200). Larger files are checked in the "
+        "background (202): ask GET /imports/{job_id}/dry-run for the result."
+    ),
 )
 @in_key_scope
 def dry_run(request: HttpRequest, job_id: str) -> Any:
-    return imports.dry_run(workspace_of(request), _job(request, job_id))
+    job = imports.request_dry_run(workspace_of(request), _job(request, job_id), actor=None)
+    return _dry_run_answer(job)
+
+
+@router.get(
+    "/{job_id}/dry-run",
+    response={200: DryRunOut, 202: DryRunPending, **ERRORS},
+    summary="The result of the last dry run (202 while it is still running)",
+)
+@in_key_scope
+def dry_run_result(request: HttpRequest, job_id: str) -> Any:
+    return _dry_run_answer(_job(request, job_id))
 
 
 @router.post(

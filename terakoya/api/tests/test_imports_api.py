@@ -66,3 +66,54 @@ def test_bad_files_and_other_workspace(api, workspace, other_workspace):
 def test_multipart_without_boundary_is_400(api):
     response = api.generic("POST", BASE, b"x", CONTENT_TYPE="multipart/form-data")
     assert response.status_code == 400
+
+
+def _mapped_job(api, text: str) -> str:
+    upload = api.post(BASE, {"file": SimpleUploadedFile("c.csv", text.encode(), "text/csv")})
+    job = upload.json()
+    api.put(
+        f"{BASE}/{job['id']}/mapping",
+        data=json.dumps({"mapping": job["mapping"]}),
+        content_type="application/json",
+    )
+    return str(job["id"])
+
+
+def test_a_large_files_dry_run_runs_in_the_background(
+    api, workspace, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given a mapped file larger than what is checked during the request
+    from terakoya.contacts.imports import services
+
+    monkeypatch.setattr(services, "INLINE_DRY_RUN_ROWS", 1)
+    job_id = _mapped_job(api, "email\na@example.com\nb@example.com\nbad\n")
+    # and no result asked for yet
+    assert api.get(f"{BASE}/{job_id}/dry-run").status_code == 422
+
+    # when the dry run is asked for
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        started = api.post(f"{BASE}/{job_id}/dry-run")
+
+    # then it is accepted for later, and the result says so until the task has run
+    assert started.status_code == 202 and started.json() == {"pending": True}
+    assert api.get(f"{BASE}/{job_id}/dry-run").status_code == 202
+    for callback in queued:
+        callback()
+    result = api.get(f"{BASE}/{job_id}/dry-run")
+    assert result.status_code == 200, result.content
+    assert result.json()["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "errors": 1}
+    assert Contact.objects.count() == 0
+
+
+def test_dry_run_results_stay_in_their_workspace(api, other_workspace):
+    # given another workspace's import
+    theirs = ImportJob.objects.create(
+        workspace=other_workspace, original_name="t.csv", dry_run_result={"counts": {}}
+    )
+
+    # when this workspace's key asks for its dry run
+    asked = api.get(f"{BASE}/{theirs.public_id}/dry-run")
+    started = api.post(f"{BASE}/{theirs.public_id}/dry-run")
+
+    # then it does not exist here
+    assert asked.status_code == 404 and started.status_code == 404

@@ -248,6 +248,8 @@ def request_dry_run(workspace: Workspace, job: ImportJob, *, actor: Any) -> Impo
     if job.total_rows <= INLINE_DRY_RUN_ROWS:
         dry_run(workspace, job)
         return job
+    if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN):
+        raise ImportError_(_("This import has already started."))
     job.dry_run_result = {"pending": True}
     job.save(update_fields=["dry_run_result", "updated_at"])
     enqueue(run_dry_run, workspace.pk, job.pk)
