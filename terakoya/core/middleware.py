@@ -6,15 +6,34 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
+def _accepted(request: HttpRequest) -> str:
+    """The first supported language of the Accept-Language header, or ""."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:500]
+    for code, _quality in parse_accept_lang_header(header):
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return ""
+
+
 def choose_language(request: HttpRequest) -> str:
-    """The visitor's explicit choice (language switch), else the workspace's default."""
+    """The visitor's explicit choice (language switch; for API calls, Accept-Language), else
+    the workspace's default. Pages do not follow the browser's header: the creator chose the
+    language their customers see, and the switch is one click away."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     if chosen in SUPPORTED:
         return chosen
+    if request.path.startswith("/api/"):
+        accepted = _accepted(request)
+        if accepted in SUPPORTED:
+            return accepted
     workspace = getattr(request, "workspace", None)
     if workspace is not None and workspace.default_language in SUPPORTED:
         return str(workspace.default_language)

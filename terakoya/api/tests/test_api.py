@@ -212,3 +212,20 @@ def test_error_details_follow_the_language(workspace, key):
     # Then the refusal is explained in each one's language
     assert english.get(BASE + "/contacts").json()["detail"] == "Unauthorized"
     assert "APIキー" in japanese.get(BASE + "/contacts").json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("ja-JP,ja;q=0.9,en;q=0.8", "APIキー"), ("en-US,en;q=0.9", "Unauthorized"), ("xx", "")],
+)
+def test_api_callers_choose_the_language_with_accept_language(workspace, key, header, expected):
+    # Given a caller without a key that states its language in the standard header
+    caller = Client(HTTP_ACCEPT_LANGUAGE=header)
+
+    # When refused
+    response = caller.get(BASE + "/contacts")
+
+    # Then the reason is in that language (an unknown one falls back to the workspace's)
+    assert response.status_code == 401
+    assert expected in response.json()["detail"]
+    assert response["Content-Language"] in ("ja", "en")
