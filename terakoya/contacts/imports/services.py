@@ -41,6 +41,8 @@ ANALYZE_AFTER = 50_000
 INLINE_DRY_RUN_ROWS = 20_000
 # Imports that touched up to this many contacts are rolled back during the request.
 INLINE_ROLLBACK_ROWS = 5_000
+# Uploaded files are kept this long after the import ends (or after an abandoned upload).
+FILE_KEEP_DAYS = 30
 Progress = Callable[[int, int], None]
 
 
@@ -209,6 +211,11 @@ def _prepared_chunks(
 def _require_mapping(workspace: Workspace, job: ImportJob) -> None:
     if job.workspace_id != workspace.pk:
         raise ImportError_(_("This import does not exist."))
+    if not job.file:
+        raise ImportError_(
+            _("The uploaded file was removed after %(days)s days. Upload it again.")
+            % {"days": FILE_KEEP_DAYS}
+        )
     if job.status == ImportStatus.UPLOADED or validate_mapping(job.headers, job.mapping):
         raise ImportError_(_("Map the columns first."))
 
@@ -407,6 +414,11 @@ def error_rows(job: ImportJob, limit: int | None = None) -> Iterator[tuple[int, 
         yield 0, message, []
     if not messages:
         return
+    if not job.file:
+        # The file is gone (see purge_old_files): the messages remain, the cells do not.
+        for line in sorted(messages):
+            yield line, messages[line], []
+        return
     count = 0
     with job.file.open("rb") as raw:
         try:
@@ -505,3 +517,31 @@ def _delete_contacts(workspace: Workspace, job: ImportJob) -> None:
     )
     for start in range(0, len(ids), 5000):
         Contact.objects.filter(workspace=workspace, pk__in=ids[start : start + 5000]).delete()
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+def purge_old_files(*, now: Any = None) -> int:
+    """Delete the uploaded files of imports that ended (or were abandoned) FILE_KEEP_DAYS ago.
+
+    The job stays, with its counts, error messages and rollback; only the file's own cells
+    are gone (the errors CSV then lists line numbers and messages)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    cutoff = (now or timezone.now()) - timedelta(days=FILE_KEEP_DAYS)
+    ended = Q(finished_at__lt=cutoff)
+    abandoned = Q(
+        finished_at__isnull=True,
+        updated_at__lt=cutoff,
+        status__in=[ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.DRY_RUN],
+    )
+    jobs = ImportJob.objects.with_scopes_disabled().exclude(file="").filter(ended | abandoned)
+    purged = 0
+    for job in jobs[:500]:
+        job.file.delete(save=False)
+        ImportJob.objects.with_scopes_disabled().filter(pk=job.pk).update(file="")
+        purged += 1
+    return purged

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django_tasks import task
+
+from terakoya.core.scheduler import periodic
 from terakoya.core.tasks import workspace_task
 
 if TYPE_CHECKING:
@@ -61,3 +65,12 @@ def run_rollback(workspace: Workspace, job_id: int, actor_id: int | None = None)
         return
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     rollback_import(workspace, job, actor=actor)
+
+
+@periodic(every=timedelta(hours=6))
+@task()
+def purge_old_import_files() -> int:
+    """Uploaded CSV files are not kept for ever (they hold personal data)."""
+    from terakoya.contacts.imports.services import purge_old_files
+
+    return purge_old_files()

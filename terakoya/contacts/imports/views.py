@@ -62,7 +62,7 @@ def _preview(job: ImportJob, limit: int = 3) -> list[list[str]]:
     try:
         with job.file.open("rb") as raw:
             rows = [cells for _line, cells in islice(iter_rows(raw, job.encoding), 1, 1 + limit)]
-    except (ImportFileError, OSError):
+    except (ImportFileError, OSError, ValueError):  # ValueError: the file was purged
         return []
     return rows
 
