@@ -667,8 +667,8 @@ def start_phone_verification(
     workspace: Workspace, *, account: CustomerAccount, phone: str, ip: str | None
 ) -> str:
     """Text a code to `phone`; returns the E.164 number. Raises InvalidPhone or RateLimited."""
-    # Numbers without a country code are read as Japanese (write +1… etc. for others).
-    number = parse_phone(phone, region="JP")
+    # Numbers without a country code are read as the workspace's country's.
+    number = parse_phone(phone, region=workspace.country or "JP")
     enforce(
         (PHONE_VERIFY_PER_ACCOUNT, _subject(workspace, f"account:{account.pk}")),
         (SMS_PER_PHONE, _subject(workspace, number)),

@@ -182,7 +182,7 @@ def create_contact(
         email=email,
         first_name=_clean_name("first_name", first_name),
         last_name=_clean_name("last_name", last_name),
-        phone=normalize_phone(phone),
+        phone=normalize_phone(phone, workspace.country),
         language=_clean_language(language),
         created_via=created_via,
     )
@@ -233,7 +233,7 @@ def update_contact(
         elif key in ("first_name", "last_name"):
             value = _clean_name(key, value)
         elif key == "phone":
-            value = normalize_phone(value)
+            value = normalize_phone(value, workspace.country)
         elif key == "language":
             value = _clean_language(value)
         elif key == "time_zone":
@@ -312,9 +312,9 @@ def save_address(
     for key in ADDRESS_FIELDS:
         if key in data:
             setattr(address, key, (data[key] or "").strip())
-    address.phone = normalize_phone(data.get("phone", address.phone) or "")
+    address.phone = normalize_phone(data.get("phone", address.phone) or "", workspace.country)
     address.is_default = bool(data.get("is_default", address.is_default))
-    address.country = (address.country or "JP").upper()[:2]
+    address.country = (address.country or workspace.country).upper()[:2]
     address.full_clean(exclude=["workspace", "contact"])
     address.save()
     if address.is_default:

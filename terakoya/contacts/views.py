@@ -213,7 +213,7 @@ def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -
         "contact": contact,
         "heading": contact.name_for(get_language() or ""),
         "edit_form": edit_form,
-        "address_form": AddressForm(initial={"country": "JP"}),
+        "address_form": AddressForm(initial={"country": workspace.country}),
         "addresses": Address.objects.filter(workspace=workspace, contact=contact),
         "tag_form": TagForm(),
         "tags": Tag.objects.filter(workspace=workspace, contact_tags__contact=contact),

@@ -46,6 +46,13 @@ def validate_slug_not_reserved(value: str) -> None:
         raise ValidationError(_("This address is reserved."), code="reserved_slug")
 
 
+def validate_country(value: str) -> None:
+    import phonenumbers
+
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(_("Choose a country from the list."))
+
+
 class Workspace(models.Model):
     """One creator's business. Global (not scoped): it *is* the scope."""
 
@@ -63,6 +70,11 @@ class Workspace(models.Model):
     )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone]
+    )
+    # Phone numbers written without a country code are read as this country's; new addresses
+    # start in it. ISO 3166 code, as phonenumbers knows them.
+    country = models.CharField(
+        _("country"), max_length=2, default="JP", validators=[validate_country]
     )
     custom_domain = models.CharField(
         _("custom domain"),

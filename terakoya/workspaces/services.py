@@ -13,7 +13,7 @@ from terakoya.workspaces.hosts import forget_custom_domains
 from terakoya.workspaces.middleware import forget_hosts
 from terakoya.workspaces.models import Membership, Role, Workspace
 
-SETTINGS_FIELDS = ("name", "logo", "default_language", "time_zone", "custom_domain")
+SETTINGS_FIELDS = ("name", "logo", "default_language", "time_zone", "country", "custom_domain")
 
 
 @transaction.atomic

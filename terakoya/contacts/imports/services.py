@@ -57,7 +57,7 @@ def _actor_id(actor: Any) -> int | None:
 
 
 def _region(workspace: Workspace) -> str:
-    return "JP"
+    return str(workspace.country or "JP")
 
 
 # --- Upload ---------------------------------------------------------------------------------------

@@ -201,3 +201,15 @@ def test_addresses_and_tags(workspace, owner):
     assert tag.name == "VIP"
     assert services.remove_tag(workspace, contact=contact, tag=tag) is True
     assert services.remove_tag(workspace, contact=contact, tag=tag) is False
+
+
+def test_phone_numbers_without_a_country_code_follow_the_workspace_country(workspace):
+    # Given a workspace in the United States
+    workspace.country = "US"
+    workspace.save(update_fields=["country"])
+
+    # When a contact is added with a domestic number
+    contact = services.create_contact(workspace, email="us@example.com", phone="(415) 555-2671")
+
+    # Then it is stored as a US number in E.164
+    assert contact.phone == "+14155552671"

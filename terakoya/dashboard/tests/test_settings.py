@@ -17,6 +17,7 @@ def valid_settings(**overrides):
         "name": "Alpha Academy",
         "default_language": "ja",
         "time_zone": "Asia/Tokyo",
+        "country": "JP",
         "custom_domain": "",
     }
     data.update(overrides)
@@ -32,7 +33,10 @@ def png_bytes() -> bytes:
 def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_client, owner):
     # When the owner saves new settings with a logo
     data = valid_settings(
-        name="アルファ塾", time_zone="Europe/London", custom_domain="Learn.Example.org"
+        name="アルファ塾",
+        time_zone="Europe/London",
+        country="GB",
+        custom_domain="Learn.Example.org",
     )
     data["logo"] = SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png")
     response = owner_client.post(f"/dashboard/{workspace.slug}/settings/", data)
@@ -41,6 +45,7 @@ def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_clie
     workspace.refresh_from_db()
     assert workspace.name == "アルファ塾"
     assert workspace.time_zone == "Europe/London"
+    assert workspace.country == "GB"
     assert workspace.custom_domain == "learn.example.org"
     assert workspace.logo.name.startswith("logos/")
     # And the header shows the logo instead of the name
@@ -60,6 +65,7 @@ def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_clie
         ("time_zone", "Mars/Olympus"),
         ("custom_domain", "http://bad domain/"),
         ("default_language", "fr"),
+        ("country", "XX"),
         ("name", ""),
     ],
 )
@@ -71,11 +77,18 @@ def test_bad_settings_are_refused_and_change_nothing(workspace, owner_client, fi
     assert response.status_code == 200
     assert 'class="errorlist"' in response.content.decode()
     after = Workspace.objects.get(pk=workspace.pk)
-    assert (after.name, after.time_zone, after.custom_domain, after.default_language) == (
+    assert (
+        after.name,
+        after.time_zone,
+        after.custom_domain,
+        after.default_language,
+        after.country,
+    ) == (
         before.name,
         before.time_zone,
         before.custom_domain,
         before.default_language,
+        before.country,
     )
 
 
@@ -128,3 +141,13 @@ def test_activity_log_of_another_workspace_is_invisible(workspace, other_workspa
     )
     page = owner_client.get(f"/dashboard/{workspace.slug}/activity/")
     assert "someone-else" not in page.content.decode()
+
+
+def test_the_country_list_is_named_in_the_staff_language(workspace, owner_client):
+    # When the settings page is shown in Japanese
+    owner_client.cookies["terakoya_language"] = "ja"
+    body = owner_client.get(f"/dashboard/{workspace.slug}/settings/").content.decode()
+
+    # Then the country list uses Japanese names, with the workspace's country chosen
+    assert '<option value="JP" selected>日本</option>' in body
+    assert "アメリカ合衆国" in body

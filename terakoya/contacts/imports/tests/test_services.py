@@ -431,3 +431,15 @@ def test_imported_rows_keep_the_file_order_and_get_distinct_public_ids(workspace
     links = list(ContactTag.objects.filter(workspace=workspace).values_list("public_id", flat=True))
     assert len(links) == 6 and len(set(ids + links)) == 9
     assert all(len(i) == 24 and i.isalnum() for i in ids + links)
+
+
+def test_an_import_reads_domestic_numbers_in_the_workspace_country(workspace, owner):
+    # Given a workspace in the United Kingdom
+    workspace.country = "GB"
+    workspace.save(update_fields=["country"])
+
+    # When a file with a UK number without country code is imported
+    run_file(workspace, "email,phone\nuk@example.com,020 7946 0018\n", actor=owner)
+
+    # Then the number is stored as a UK number
+    assert Contact.objects.get(email="uk@example.com").phone == "+442079460018"
