@@ -44,3 +44,30 @@ def test_staff_add_a_contact_find_it_and_see_why_subscribe_is_gone(
     page.get_by_text("Bulk actions").click()
     assert page.get_by_role("button", name="Continue").is_visible()
     screenshot(page, "contacts-list")
+
+
+def test_a_search_in_a_large_workspace_shows_its_count_once_the_page_is_up(
+    page, live_server, workspace, owner, screenshot, monkeypatch
+):
+    # Given a workspace treated as large (counts deferred) with more Smiths than a page holds
+    from terakoya.contacts import listing, queries
+    from terakoya.core.factories import ContactFactory
+
+    monkeypatch.setattr(listing, "PRESET_COUNTS_CACHE_FROM", 1)
+    monkeypatch.setattr(queries, "PRESET_COUNTS_CACHE_FROM", 1)
+    monkeypatch.setattr("terakoya.contacts.views.PAGE_SIZE", 3)
+    for i in range(5):
+        ContactFactory(workspace=workspace, email=f"smith{i}@example.com", last_name="Smith")
+    page.goto("/dashboard/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/dashboard/{workspace.slug}/")
+
+    # When they search the list
+    page.goto(f"/dashboard/{workspace.slug}/contacts/?q=smith")
+
+    # Then the first page is there, and the count arrives by itself
+    page.get_by_text("5 contacts").wait_for()
+    assert page.get_by_text("Page 1").is_visible()
+    screenshot(page, "contacts-deferred-count")
