@@ -1,40 +1,28 @@
 # Table and column names in the SQL below are constants of this module; values are parameters.
 # ruff: noqa: S608
-"""Set-based loading of cleaned rows, one chunk (one transaction) at a time.
+"""Reading and classifying an import, one chunk of lines at a time (writing: imports.writer).
 
-The same classification (create / update / unchanged / error) serves the dry run and the real
-import, so the dry-run counts are the import's counts. Writes never go through per-row ORM
-saves: on PostgreSQL rows are COPYed into temporary staging tables and moved with
-INSERT … SELECT … ON CONFLICT; on SQLite they are written with executemany inside the chunk's
-transaction. The FTS5 triggers (SQLite) and the trigram GIN index (PostgreSQL) keep every
-written row search-ready.
+prepare() does the per-row work that needs no database (it runs in the parsing thread, see
+core.prefetch); classify() compares the chunk with the database. The same classification
+(create / update / unchanged / error) serves the dry run and the real import, so the dry-run
+counts are the import's counts. The design and its measurements:
+docs/decisions/0003-contact-import-loading.md.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, models, transaction
-from django.utils import timezone
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from terakoya.catalog.models import Grant, GrantSource
 from terakoya.contacts.imports.parsing import CleanRow, search_text_for
 from terakoya.contacts.merge.queries import alternate_email_map
 from terakoya.contacts.models import (
-    ConsentEvent,
-    ConsentMethod,
     ConsentState,
-    Contact,
-    ContactTag,
-    CreatedVia,
-    Tag,
 )
 from terakoya.core.ids import ordered_public_ids, reserve_ticks
 
@@ -82,7 +70,7 @@ def add_error(ctx: LoadContext, line: int, message: str, email: str = "") -> Non
 # --- Reading what exists -------------------------------------------------------------------------
 
 
-def _in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
@@ -91,7 +79,7 @@ def _in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
 def _existing(ctx: LoadContext, emails: list[str]) -> dict[str, tuple[Any, ...]]:
     if ctx.workspace_empty or not emails:
         return {}
-    cond, params = _in_list("email", emails)
+    cond, params = in_list("email", emails)
     # No row locks here: most rows of a re-import are unchanged, and locking a million rows
     # would write a million tuples. Rows that will be updated are locked and re-checked in
     # _lock_updates() just before the write.
@@ -105,7 +93,7 @@ def _existing(ctx: LoadContext, emails: list[str]) -> dict[str, tuple[Any, ...]]
         missing = [e for e in emails if e not in found]
         merged_into = alternate_email_map(ctx.workspace_id, missing) if missing else {}
         if merged_into:
-            cond, params = _in_list("id", sorted(set(merged_into.values())))
+            cond, params = in_list("id", sorted(set(merged_into.values())))
             cur.execute(f"{columns}FROM contacts_contact WHERE {cond}", params)
             by_id = {r[1]: r[1:] for r in cur.fetchall()}
             for alt_email, contact_id in merged_into.items():
@@ -120,7 +108,7 @@ def _existing_links(ctx: LoadContext, ids: list[int]) -> tuple[dict[int, set[str
     if not ids:
         return tags, grants
     with connection.cursor() as cur:
-        cond, params = _in_list("ct.contact_id", ids)
+        cond, params = in_list("ct.contact_id", ids)
         cur.execute(
             "SELECT ct.contact_id, t.name FROM contacts_contacttag ct "
             f"JOIN contacts_tag t ON t.id = ct.tag_id WHERE {cond}",
@@ -129,8 +117,8 @@ def _existing_links(ctx: LoadContext, ids: list[int]) -> tuple[dict[int, set[str
         for contact_id, name in cur.fetchall():
             tags.setdefault(contact_id, set()).add(name)
         if ctx.offer_ids:
-            cond, params = _in_list("contact_id", ids)
-            cond2, params2 = _in_list("offer_id", ctx.offer_ids)
+            cond, params = in_list("contact_id", ids)
+            cond2, params2 = in_list("offer_id", ctx.offer_ids)
             cur.execute(
                 "SELECT contact_id, offer_id FROM catalog_grant "
                 f"WHERE {cond} AND {cond2} AND revoked_at IS NULL",
@@ -352,488 +340,3 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
             },
         )
     return plan
-
-
-# --- Writing -------------------------------------------------------------------------------------
-
-
-def _tick_time_sql(column: str) -> str:
-    """created_at from a microsecond tick (core.ids.reserve_ticks): distinct and in file order,
-    so "newest first" walks an index instead of sorting thousands of equal timestamps."""
-    if connection.vendor == "postgresql":
-        return f"timestamptz 'epoch' + {column} * interval '1 microsecond'"
-    # Django's SQLite format for datetimes: "YYYY-MM-DD HH:MM:SS.ffffff" in UTC.
-    return (
-        f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {column} / 1000000, 'unixepoch') "
-        f"|| printf('.%%06d', {column} %% 1000000)"
-    )
-
-
-def _column_defaults(
-    model: type[models.Model], given: dict[str, tuple[str, list[Any]]]
-) -> tuple[list[str], list[str], list[Any]]:
-    """Columns, SQL expressions and params for an INSERT … SELECT into `model`.
-
-    `given` maps column → (expression, params); every other column gets its model default,
-    so a field added to the model later does not break the import."""
-    cols: list[str] = []
-    exprs: list[str] = []
-    params: list[Any] = []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        if f.column in given:
-            expr, p = given[f.column]
-        else:
-            if f.has_default():
-                value = f.get_default()
-            elif f.null:
-                value = None
-            elif f.blank and isinstance(f, (models.CharField, models.TextField)):
-                value = ""
-            else:
-                raise ImproperlyConfigured(f"import cannot fill {model.__name__}.{f.name}")
-            expr, p = "%s", [f.get_db_prep_save(value, connection)]
-        cols.append(connection.ops.quote_name(f.column))
-        exprs.append(expr)
-        params.extend(p)
-    return cols, exprs, params
-
-
-def _ensure_tags(ctx: LoadContext, names: Iterable[str], now: datetime) -> None:
-    missing = sorted({n for n in names if n not in ctx.tag_ids})
-    if not missing:
-        return
-    for start in range(0, len(missing), 500):
-        batch = missing[start : start + 500]
-        found = dict(
-            Tag.objects.filter(workspace_id=ctx.workspace_id, name__in=batch).values_list(
-                "name", "id"
-            )
-        )
-        new = [Tag(workspace_id=ctx.workspace_id, name=n) for n in batch if n not in found]
-        if new:
-            Tag.objects.bulk_create(new, ignore_conflicts=True)
-            created = dict(
-                Tag.objects.filter(
-                    workspace_id=ctx.workspace_id, name__in=[t.name for t in new]
-                ).values_list("name", "id")
-            )
-            ctx.created_tag_ids.extend(created.values())
-            found.update(created)
-        ctx.tag_ids.update(found)
-
-
-def write(ctx: LoadContext, plan: ChunkPlan) -> None:
-    if not ctx.write:
-        return
-    now = timezone.now()
-    _ensure_tags(ctx, (t for _e, t in plan.tag_links), now)
-    _ensure_tags(ctx, plan.new_tag_names, now)
-    _write_rows(ctx, plan, now)
-
-
-def _contact_insert_parts(ctx: LoadContext, now_sql: Any) -> tuple[list[str], list[str], list[Any]]:
-    return _column_defaults(
-        Contact,
-        {
-            "workspace_id": ("%s", [ctx.workspace_id]),
-            "public_id": ("s.public_id", []),
-            "created_at": (_tick_time_sql("s.tick"), []),
-            "updated_at": ("%s", [now_sql]),
-            "email": ("s.email", []),
-            "first_name": ("s.first_name", []),
-            "last_name": ("s.last_name", []),
-            "phone": ("s.phone", []),
-            "language": ("s.language", []),
-            "consent_state": ("s.consent_state", []),
-            "created_via": ("%s", [CreatedVia.IMPORT.value]),
-            "import_job_id": ("%s", [ctx.job_id]),
-            "search_text": ("s.search_text", []),
-        },
-    )
-
-
-def _link_parts(
-    ctx: LoadContext,
-    model: type[models.Model],
-    now_sql: Any,
-    extra: dict[str, tuple[str, list[Any]]],
-    count: int | None = None,
-) -> tuple[list[str], list[str], list[Any]]:
-    """Columns for a link row (tag, grant, consent event) to a contact. With `count` the rows
-    come from a just-inserted contact `n` and get their public ids in SQL; without, from a
-    staging table `s` that carries contact_id and public_id."""
-    contact: dict[str, tuple[str, list[Any]]] = {}
-    if count is not None:
-        contact["contact_id"] = ("n.id", [])
-    return _column_defaults(
-        model,
-        {
-            "workspace_id": ("%s", [ctx.workspace_id]),
-            "public_id": ("s.public_id", []) if count is None else _server_public_ids(count),
-            "created_at": ("%s", [now_sql]),
-            "updated_at": ("%s", [now_sql]),
-            **extra,
-            **contact,
-        },
-    )
-
-
-def _consent_parts(
-    ctx: LoadContext, now_sql: Any, count: int | None = None
-) -> tuple[list[str], list[str], list[Any]]:
-    return _link_parts(
-        ctx,
-        ConsentEvent,
-        now_sql,
-        {
-            "contact_id": ("s.contact_id", []),
-            "from_state": ("%s", [ConsentState.NEVER_SUBSCRIBED.value]),
-            "to_state": ("%s", [ConsentState.SUBSCRIBED.value]),
-            "method": ("%s", [ConsentMethod.IMPORT.value]),
-            "source": ("%s", [ctx.consent_source[:300]]),
-            "actor_user_id": ("%s", [ctx.actor_id]),
-            "actor_label": ("%s", [ctx.actor_label[:200]]),
-        },
-        count,
-    )
-
-
-def _grant_parts(
-    ctx: LoadContext, now_sql: Any, offer_expr: str, count: int | None = None
-) -> tuple[list[str], list[str], list[Any]]:
-    return _link_parts(
-        ctx,
-        Grant,
-        now_sql,
-        {
-            "contact_id": ("s.contact_id", []),
-            "offer_id": (offer_expr, []),
-            "source": ("%s", [GrantSource.IMPORT.value]),
-            "granted_by_id": ("%s", [ctx.actor_id]),
-            "granted_by_label": ("%s", [ctx.actor_label[:200]]),
-            "import_job_id": ("%s", [ctx.job_id]),
-        },
-        count,
-    )
-
-
-def _tag_parts(
-    ctx: LoadContext, now_sql: Any, tag_expr: str, count: int | None = None
-) -> tuple[list[str], list[str], list[Any]]:
-    return _link_parts(
-        ctx,
-        ContactTag,
-        now_sql,
-        {
-            "contact_id": ("s.contact_id", []),
-            "tag_id": (tag_expr, []),
-            "import_job_id": ("%s", [ctx.job_id]),
-        },
-        count,
-    )
-
-
-STAGING = {
-    "import_stage_new": "public_id text, tick bigint, email text, first_name text, "
-    "last_name text, phone text, language text, consent_state text, search_text text, "
-    "tags text",
-    "import_stage_upd": "id bigint, first_name text, last_name text, phone text, "
-    "language text, search_text text",
-    "import_stage_tag": "public_id text, contact_id bigint, tag_id bigint",
-    "import_stage_grant": "public_id text, contact_id bigint, offer_id bigint",
-}
-
-
-def _stage(
-    cur: Any, table: str, rows: Iterable[Sequence[Any]], copy_data: bytes | None = None
-) -> None:
-    """Fill a temporary staging table: COPY on PostgreSQL (of `copy_data` when the rows are
-    already in COPY format), one INSERT over a JSON array on SQLite."""
-    columns = ", ".join(c.split()[0] for c in STAGING[table].split(", "))
-    if connection.vendor == "postgresql":
-        definition = STAGING[table].format(ts="timestamptz")
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
-        with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            if copy_data is not None:
-                copy.write(copy_data)
-            else:
-                for row in rows:
-                    copy.write_row(row)
-    else:
-        definition = STAGING[table].format(ts="text")
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
-        cur.execute(f"DELETE FROM {table}")
-        # One statement over a JSON array rather than executemany: executemany gives up and
-        # retakes the GIL for every row, and with the parsing thread busy each retake waits.
-        width = columns.count(",") + 1
-        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(width))
-        cur.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {values} FROM json_each(%s)",
-            [json.dumps(list(rows), ensure_ascii=False)],
-        )
-
-
-def _link(
-    cur: Any,
-    stage: str,
-    table: str,
-    verb: str,
-    parts: tuple[list[str], list[str], list[Any]],
-    names: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """Insert link rows (tags, grants) for existing contacts' ids: fill a staging table, then
-    one INSERT … SELECT. (New contacts get theirs in _create_contacts.)"""
-    public_ids = ordered_public_ids(reserve_ticks(len(rows)), len(rows))
-    _stage(cur, stage, ((pid, *row) for pid, row in zip(public_ids, rows, strict=True)))
-    cols, exprs, params = parts
-    _insert_select(
-        cur,
-        f"{verb} {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {stage} s",
-        params,
-    )
-
-
-def _insert_select(
-    cur: Any, sql: str, params: list[Any], *, order: str = "", returning: str = ""
-) -> list[Any]:
-    """Run an INSERT … SELECT that must skip rows already there (a concurrent edit).
-
-    On PostgreSQL the plain INSERT is tried first in a savepoint: ON CONFLICT makes every row
-    a speculative insertion, which measured 10–25 % slower, and conflicts are rare here (the
-    rows were classified as new moments ago). Only if one happens is the chunk re-run with
-    ON CONFLICT DO NOTHING. SQLite's callers say INSERT OR IGNORE, which costs nothing extra.
-    "WHERE true" keeps SQLite from reading ON CONFLICT as part of the FROM clause."""
-    order = f" ORDER BY {order}" if order else ""
-    returning = f" RETURNING {returning}" if returning else ""
-    if connection.vendor != "postgresql":
-        cur.execute(f"{sql} WHERE true{order}{returning}", params)
-        return cur.fetchall() if returning else []
-    try:
-        with transaction.atomic():
-            cur.execute(f"{sql}{order}{returning}", params)
-            return cur.fetchall() if returning else []
-    except IntegrityError:
-        cur.execute(f"{sql}{order} ON CONFLICT DO NOTHING{returning}", params)
-        return cur.fetchall() if returning else []
-
-
-def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
-    now_db = connection.ops.adapt_datetimefield_value(now)
-    pg = connection.vendor == "postgresql"
-    insert = "INSERT INTO" if pg else "INSERT OR IGNORE INTO"
-    ids = dict(plan.existing_ids)
-    with connection.cursor() as cur:
-        if pg:
-            # Bigger in-memory batches for the trigram GIN index and sorts of this transaction.
-            cur.execute("SET LOCAL work_mem = '64MB'")
-            cur.execute("SET LOCAL gin_pending_list_limit = '32MB'")
-        if plan.creates:
-            _create_contacts(cur, ctx, plan, now_db)
-        updates = _lock_updates(cur, plan)
-        if updates:
-            _stage(cur, "import_stage_upd", updates)
-            target = "c" if pg else "contacts_contact"
-            cur.execute(
-                f"UPDATE contacts_contact{' c' if pg else ''} SET first_name = s.first_name, "
-                "last_name = s.last_name, phone = s.phone, language = s.language, "
-                "search_text = s.search_text, updated_at = %s "
-                f"FROM import_stage_upd s WHERE {target}.id = s.id "
-                f"AND {target}.workspace_id = %s",
-                [now_db, ctx.workspace_id],
-            )
-        tag_rows = [(ids[e], ctx.tag_ids[t]) for e, t in plan.tag_links if e in ids]
-        if tag_rows:
-            _link(
-                cur,
-                "import_stage_tag",
-                "contacts_contacttag",
-                insert,
-                _tag_parts(ctx, now_db, "s.tag_id"),
-                ("contact_id", "tag_id"),
-                tag_rows,
-            )
-        grant_rows = [(ids[e], o) for e, o in plan.grant_links if e in ids]
-        if grant_rows:
-            _link(
-                cur,
-                "import_stage_grant",
-                "catalog_grant",
-                insert,
-                _grant_parts(ctx, now_db, "s.offer_id"),
-                ("contact_id", "offer_id"),
-                grant_rows,
-            )
-
-
-def _server_public_ids(count: int) -> tuple[str, list[Any]]:
-    """SQL for the public ids of up to `count` rows made by one INSERT … SELECT: the same shape
-    as core.ids.ordered_public_ids, with the random part from the OS's generator (PostgreSQL:
-    bytes passed in; SQLite: randomblob, a ChaCha20 stream seeded by the OS)."""
-    start = reserve_ticks(max(count, 1))
-    if connection.vendor == "postgresql":
-        return (
-            "lpad(to_hex(%s::bigint + row_number() OVER ()), 14, '0') || encode(substring("
-            "%s::bytea FROM (row_number() OVER () - 1)::int * 5 + 1 FOR 5), 'hex')",
-            [start - 1, os.urandom(5 * max(count, 1))],
-        )
-    return "printf('%%014x', %s + row_number() OVER ()) || lower(hex(randomblob(5)))", [start - 1]
-
-
-def _create_contacts(cur: Any, ctx: LoadContext, plan: ChunkPlan, now_db: Any) -> None:
-    """Insert the chunk's new contacts, then their tags, grants and consent events, all in SQL:
-    the new contacts' ids never travel to Python and back."""
-    _stage(cur, "import_stage_new", plan.creates, plan.creates_copy)
-    contact = _contact_insert_parts(ctx, now_db)
-    tags = _tag_parts(ctx, now_db, "t.id", plan.new_tag_count) if plan.new_tag_count else None
-    grants = (
-        _grant_parts(
-            ctx,
-            now_db,
-            "o.id" if connection.vendor == "postgresql" else "o.value",
-            len(plan.creates) * len(ctx.offer_ids),
-        )
-        if ctx.offer_ids
-        else None
-    )
-    consent = _consent_parts(ctx, now_db, plan.subscribed) if plan.subscribed else None
-    if connection.vendor == "postgresql":
-        _create_contacts_pg(cur, ctx, contact, tags, grants, consent)
-    else:
-        _create_contacts_sqlite(cur, ctx, contact, tags, grants, consent)
-
-
-Parts = tuple[list[str], list[str], list[Any]]
-
-
-def _insert_sql(table: str, parts: Parts, source: str) -> tuple[str, list[Any]]:
-    cols, exprs, params = parts
-    return (
-        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source}",
-        params,
-    )
-
-
-def _create_contacts_pg(
-    cur: Any,
-    ctx: LoadContext,
-    contact: Parts,
-    tags: Parts | None,
-    grants: Parts | None,
-    consent: Parts | None,
-) -> None:
-    """One statement: the contacts' INSERT … RETURNING feeds the other INSERTs directly."""
-    links: list[str] = []
-    link_params: list[Any] = []
-    if tags:
-        sql, params = _insert_sql(
-            "contacts_contacttag",
-            tags,
-            "new n JOIN import_stage_new s ON s.email = n.email "
-            "CROSS JOIN unnest(string_to_array(s.tags, chr(31))) AS tg(name) "
-            "JOIN contacts_tag t ON t.workspace_id = %s AND t.name = tg.name",
-        )
-        links.append(f"linked AS ({sql})")
-        link_params += [*params, ctx.workspace_id]
-    if grants:
-        sql, params = _insert_sql("catalog_grant", grants, "new n CROSS JOIN unnest(%s) AS o(id)")
-        links.append(f"granted AS ({sql})")
-        link_params += [*params, ctx.offer_ids]
-    if consent:
-        sql, params = _insert_sql("contacts_consentevent", consent, "new n WHERE n.state = %s")
-        links.append(f"consented AS ({sql})")
-        link_params += [*params, ConsentState.SUBSCRIBED.value]
-    insert, params = _insert_sql("contacts_contact", contact, "import_stage_new s")
-    # In email order the unique email index is updated page by page instead of at random;
-    # created_at (from the stage's ticks) keeps the file's order for the list.
-    tail = " RETURNING id, email, consent_state AS state"
-    rest = "".join(f", {link}" for link in links)
-    statement = "WITH new AS ({insert} ORDER BY s.email{conflict}{tail}){rest} SELECT 1"
-    all_params = [*params, *link_params]
-    try:
-        with transaction.atomic():
-            cur.execute(
-                statement.format(insert=insert, conflict="", tail=tail, rest=rest), all_params
-            )
-    except IntegrityError:
-        # Someone added one of these emails meanwhile: skip it (ON CONFLICT is only paid now,
-        # it makes every row a speculative insertion, 10–25 % slower).
-        cur.execute(
-            statement.format(
-                insert=insert, conflict=" ON CONFLICT DO NOTHING", tail=tail, rest=rest
-            ),
-            all_params,
-        )
-
-
-def _create_contacts_sqlite(
-    cur: Any,
-    ctx: LoadContext,
-    contact: Parts,
-    tags: Parts | None,
-    grants: Parts | None,
-    consent: Parts | None,
-) -> None:
-    """The same as _create_contacts_pg in steps: SQLite has no INSERT inside WITH. The new
-    contacts are found again by email (an index lookup inside the database, no round trip).
-    CROSS JOIN makes SQLite loop over the chunk's staged rows and look each contact up, instead
-    of a plan that scans the contacts table once per staged row."""
-    sql, params = _insert_sql("contacts_contact", contact, "import_stage_new s")
-    cur.execute(
-        f"{sql.replace('INSERT INTO', 'INSERT OR IGNORE INTO', 1)} WHERE true ORDER BY s.email",
-        params,
-    )
-    created = (
-        "import_stage_new s CROSS JOIN contacts_contact n "
-        "ON n.workspace_id = %s AND n.email = s.email AND +n.import_job_id = %s"
-    )
-    if tags:
-        sql, params = _insert_sql(
-            "contacts_contacttag",
-            tags,
-            "import_stage_new s CROSS JOIN contacts_contact n ON n.workspace_id = %s "
-            "AND n.email = s.email CROSS JOIN json_each(s.tags) tg "
-            "CROSS JOIN contacts_tag t ON t.workspace_id = %s AND t.name = tg.value",
-        )
-        cur.execute(
-            f"{sql.replace('INSERT INTO', 'INSERT OR IGNORE INTO', 1)} WHERE true",
-            [*params, ctx.workspace_id, ctx.workspace_id],
-        )
-    if grants:
-        sql, params = _insert_sql("catalog_grant", grants, f"{created} CROSS JOIN json_each(%s) o")
-        cur.execute(sql, [*params, ctx.workspace_id, ctx.job_id, json.dumps(ctx.offer_ids)])
-    if consent:
-        sql, params = _insert_sql(
-            "contacts_consentevent", consent, f"{created} WHERE n.consent_state = %s"
-        )
-        cur.execute(sql, [*params, ctx.workspace_id, ctx.job_id, ConsentState.SUBSCRIBED.value])
-
-
-def _lock_updates(cur: Any, plan: ChunkPlan) -> list[tuple[Any, ...]]:
-    """Lock the contacts about to be updated; drop any edited since they were read."""
-    if not plan.updates:
-        return []
-    cond, params = _in_list("id", [u[0] for u in plan.updates])
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-    cur.execute(
-        f"SELECT id, first_name, last_name, phone, language FROM contacts_contact "
-        f"WHERE {cond}{lock}",
-        params,
-    )
-    now = {r[0]: tuple(r[1:]) for r in cur.fetchall()}
-    return [u for u in plan.updates if now.get(u[0]) == plan.read_values.get(u[0])]
-
-
-def refresh_statistics() -> None:
-    """Let the query planner see the new rows right away instead of after autovacuum."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # Merge what is left in the trigram index's pending list now: searches scan it
-            # row by row until then, and only autovacuum would merge it otherwise.
-            cur.execute("SELECT gin_clean_pending_list('contact_search_trgm'::regclass)")
-            cur.execute("ANALYZE contacts_contact")
-            cur.execute("ANALYZE contacts_contacttag")
-        else:
-            cur.execute("PRAGMA optimize")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from terakoya.activity.services import actor_label, record_event
 from terakoya.catalog.models import Grant, Offer
-from terakoya.contacts.imports import loader
+from terakoya.contacts.imports import loader, writer
 from terakoya.contacts.imports.models import ImportJob, ImportStatus
 from terakoya.contacts.imports.parsing import (
     CleanRow,
@@ -234,7 +234,7 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     try:
         with translation.override(job.options.get("language")):
             for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
-                loader.write(ctx, loader.classify(ctx, prepared))
+                writer.write(ctx, loader.classify(ctx, prepared))
     except ImportFileError as exc:
         raise ImportError_(exc.message)
     result = _summary(ctx)
@@ -322,7 +322,7 @@ def _run_chunks(
     try:
         for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
             with transaction.atomic():
-                loader.write(ctx, loader.classify(ctx, prepared))
+                writer.write(ctx, loader.classify(ctx, prepared))
                 processed += prepared.lines
                 ImportJob.objects.filter(pk=job.pk).update(
                     processed_rows=processed,
@@ -338,7 +338,7 @@ def _run_chunks(
         loader.add_error(ctx, 0, str(exc.message))
         return _finish(workspace, job, ctx, processed, ImportStatus.FAILED, actor)
     if ctx.counts["created"] >= ANALYZE_AFTER:
-        loader.refresh_statistics()
+        writer.refresh_statistics()
     return _finish(workspace, job, ctx, processed, ImportStatus.DONE, actor)
 
 

@@ -377,16 +377,16 @@ def test_a_generic_file_is_not_taken_for_a_preset(workspace, owner):
 def test_a_contact_added_while_a_chunk_is_written_is_left_alone(workspace, owner, monkeypatch):
     # Given a file of new contacts, and staff adding one of those emails just before the write
     from terakoya.contacts import services as contact_services
-    from terakoya.contacts.imports import loader
+    from terakoya.contacts.imports import writer
 
-    real_write = loader.write
+    real_write = writer.write
 
     def write_after_staff(ctx, plan):
         if not Contact.objects.filter(workspace=workspace, email="late@example.com").exists():
             contact_services.create_contact(workspace, email="late@example.com", first_name="Kei")
         real_write(ctx, plan)
 
-    monkeypatch.setattr(loader, "write", write_after_staff)
+    monkeypatch.setattr(writer, "write", write_after_staff)
     offer = Offer.objects.create(workspace=workspace, name="Course")
 
     # When the import runs, with a consent column, an offer and tags
