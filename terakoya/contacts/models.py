@@ -39,7 +39,7 @@ def normalize_email(value: str) -> str:
 # served by contact_ws_newest, contact_id and tag_id by the two composite ContactTag indexes),
 # and the link to the import that wrote a row is a plain column without a database foreign key:
 # it is a log entry (SET NULL when the job goes, which Django's collector does), not integrity.
-def _import_job_link() -> Any:
+def _import_job_link(*, indexed: bool = True) -> Any:
     return models.ForeignKey(
         "contact_imports.ImportJob",
         on_delete=models.SET_NULL,
@@ -47,6 +47,7 @@ def _import_job_link() -> Any:
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=indexed,
     )
 
 
@@ -54,6 +55,14 @@ class Contact(WorkspaceOwned):
     """A person known to a workspace; email is unique per workspace (normalized)."""
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Every contact index starts with the workspace, so no index of its own.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("workspace"),
+        db_index=False,
+    )
     email = models.EmailField(_("email"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
@@ -78,11 +87,13 @@ class Contact(WorkspaceOwned):
     created_via = models.CharField(
         max_length=10, choices=CreatedVia.choices, default=CreatedVia.MANUAL
     )
-    import_job = _import_job_link()
+    # Unindexed: only a rollback looks contacts up by import, and it can afford a scan of the
+    # workspace's contacts more than every import can afford one more index.
+    import_job = _import_job_link(indexed=False)
     # Lower-cased "email first last phone": the one column substring search runs on.
     search_text = models.TextField(blank=True, editable=False)
     # Bulk delete moves contacts to the trash; they can be restored for 30 days.
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact")
@@ -98,6 +109,12 @@ class Contact(WorkspaceOwned):
             # purpose: PostgreSQL finishes the order with an incremental sort of each name's
             # few rows, and the index is a fraction of the size to keep up to date on import.
             models.Index(fields=["workspace", "last_name", "first_name"], name="contact_ws_name"),
+            # The trash and its purge: only trashed contacts are in it, so imports never touch it.
+            models.Index(
+                fields=["workspace", "deleted_at"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="contact_ws_trash",
+            ),
         ]
 
     def __str__(self) -> str:
