@@ -51,18 +51,25 @@ def _import_job_link(*, indexed: bool = True) -> Any:
     )
 
 
+def _workspace_link(*, indexed: bool = True, checked: bool = True) -> Any:
+    """WorkspaceOwned.workspace with the index or the database check left out where the
+    loading cost is not worth it (see above)."""
+    return models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("workspace"),
+        db_index=indexed,
+        db_constraint=checked,
+    )
+
+
 class Contact(WorkspaceOwned):
     """A person known to a workspace; email is unique per workspace (normalized)."""
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Every contact index starts with the workspace, so no index of its own.
-    workspace = models.ForeignKey(
-        "workspaces.Workspace",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("workspace"),
-        db_index=False,
-    )
+    workspace = _workspace_link(indexed=False)
     email = models.EmailField(_("email"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
@@ -191,13 +198,7 @@ class ContactTag(WorkspaceOwned):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # A copy of contact.workspace for scoping; the contact's own foreign key is the integrity
     # check, so this one is not checked again for each of the millions of rows an import adds.
-    workspace = models.ForeignKey(
-        "workspaces.Workspace",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("workspace"),
-        db_constraint=False,
-    )
+    workspace = _workspace_link(checked=False)
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="contact_tags", db_index=False
     )

@@ -541,7 +541,10 @@ def purge_old_files(*, now: Any = None) -> int:
     jobs = ImportJob.objects.with_scopes_disabled().exclude(file="").filter(ended | abandoned)
     purged = 0
     for job in jobs[:500]:
-        job.file.delete(save=False)
-        ImportJob.objects.with_scopes_disabled().filter(pk=job.pk).update(file="")
+        name, storage = job.file.name, job.file.storage
+        with transaction.atomic():
+            ImportJob.objects.with_scopes_disabled().filter(pk=job.pk).update(file="")
+            # The file goes only once the job no longer points at it.
+            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
         purged += 1
     return purged

@@ -24,12 +24,6 @@ def drop_public_id_like_indexes(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index)}")
 
 
-def recreate_search_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for sql in _search_index.SQLITE_TRIGGERS:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -79,5 +73,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace', verbose_name='workspace'),
         ),
         migrations.RunPython(drop_public_id_like_indexes, migrations.RunPython.noop),
-        migrations.RunPython(recreate_search_triggers, migrations.RunPython.noop),
+        migrations.RunPython(_search_index.recreate_sqlite_triggers, migrations.RunPython.noop),
     ]

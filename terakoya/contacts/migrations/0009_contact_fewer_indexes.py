@@ -10,13 +10,6 @@ from django.db import migrations, models
 from terakoya.contacts.migrations import _search_index
 
 
-def recreate_search_triggers(apps, schema_editor):
-    # On SQLite, altering a foreign key rebuilds contacts_contact and drops its triggers.
-    if schema_editor.connection.vendor == "sqlite":
-        for sql in _search_index.SQLITE_TRIGGERS:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,5 +38,5 @@ class Migration(migrations.Migration):
             model_name='contact',
             index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['workspace', 'deleted_at'], name='contact_ws_trash'),
         ),
-        migrations.RunPython(recreate_search_triggers, migrations.RunPython.noop),
+        migrations.RunPython(_search_index.recreate_sqlite_triggers, migrations.RunPython.noop),
     ]

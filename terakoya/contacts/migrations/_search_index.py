@@ -14,3 +14,11 @@ SQLITE_TRIGGERS = [
     "VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO contacts_contact_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
 ]
+
+
+def recreate_sqlite_triggers(apps, schema_editor):
+    """On SQLite, altering a foreign key of contacts_contact rebuilds the table, which drops
+    its triggers; migrations that do so run this afterwards (the FTS index keeps its ids)."""
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_TRIGGERS:
+            schema_editor.execute(sql)

@@ -203,13 +203,17 @@ def test_addresses_and_tags(workspace, owner):
     assert services.remove_tag(workspace, contact=contact, tag=tag) is False
 
 
-def test_phone_numbers_without_a_country_code_follow_the_workspace_country(workspace):
-    # Given a workspace in the United States
+def test_phone_numbers_without_a_country_code_follow_the_workspace_country(
+    workspace, other_workspace
+):
+    # Given a workspace in the United States, and another left in Japan
     workspace.country = "US"
     workspace.save(update_fields=["country"])
 
-    # When a contact is added with a domestic number
+    # When each adds a contact with a domestic number
     contact = services.create_contact(workspace, email="us@example.com", phone="(415) 555-2671")
+    other = services.create_contact(other_workspace, email="jp@example.com", phone="090-1234-5678")
 
-    # Then it is stored as a US number in E.164
+    # Then each number is read in its own workspace's country
     assert contact.phone == "+14155552671"
+    assert other.phone == "+819012345678"

@@ -22,15 +22,18 @@ def _age(job: ImportJob, days: int) -> None:
     )
 
 
-def test_old_files_go_and_the_job_keeps_its_story(workspace, other_workspace, owner):
+def test_old_files_go_and_the_job_keeps_its_story(
+    workspace, other_workspace, owner, django_capture_on_commit_callbacks
+):
     # given an import that ended 31 days ago with one bad line, and a recent one elsewhere
     old = run_file(workspace, "email\nok@example.com\nnot-an-email\n", actor=owner)
     recent = run_file(other_workspace, "email\nx@example.com\n")
     _age(old, 31)
     path = old.file.path
 
-    # when the retention task runs
-    purged = services.purge_old_files()
+    # when the retention task runs (and its transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        purged = services.purge_old_files()
 
     # then only the old file is gone; its errors CSV still names the line and the reason
     old.refresh_from_db()
