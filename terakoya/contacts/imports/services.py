@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -545,6 +546,6 @@ def purge_old_files(*, now: Any = None) -> int:
         with transaction.atomic():
             ImportJob.objects.with_scopes_disabled().filter(pk=job.pk).update(file="")
             # The file goes only once the job no longer points at it.
-            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+            transaction.on_commit(partial(storage.delete, name))
         purged += 1
     return purged
