@@ -39,6 +39,9 @@ def normalize_email(value: str) -> str:
 # served by contact_ws_newest, contact_id and tag_id by the two composite ContactTag indexes),
 # and the link to the import that wrote a row is a plain column without a database foreign key:
 # it is a log entry (SET NULL when the job goes, which Django's collector does), not integrity.
+# The links that are integrity (contact → workspace, tag → contact and tag, consent event →
+# contact and actor) are checked once per statement instead of per row: no database foreign
+# key, but the triggers of core.link_checks, installed by migrations (see _links.py there).
 def _import_job_link(*, indexed: bool = True) -> Any:
     return models.ForeignKey(
         "contact_imports.ImportJob",
@@ -69,7 +72,7 @@ class Contact(WorkspaceOwned):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Every contact index starts with the workspace, so no index of its own.
-    workspace = _workspace_link(indexed=False)
+    workspace = _workspace_link(indexed=False, checked=False)  # checked by a link trigger
     email = models.EmailField(_("email"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
@@ -196,14 +199,22 @@ class ContactTag(WorkspaceOwned):
     """A tag on a contact; remembers which import added it so a rollback removes only that."""
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    # A copy of contact.workspace for scoping; the contact's own foreign key is the integrity
-    # check, so this one is not checked again for each of the millions of rows an import adds.
+    # A copy of contact.workspace for scoping; the link triggers check that the contact and
+    # the tag are in this same workspace, so it needs no check of its own.
     workspace = _workspace_link(checked=False)
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="contact_tags", db_index=False
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="contact_tags",
+        db_index=False,
+        db_constraint=False,  # checked by a link trigger
     )
     tag = models.ForeignKey(
-        Tag, on_delete=models.CASCADE, related_name="contact_tags", db_index=False
+        Tag,
+        on_delete=models.CASCADE,
+        related_name="contact_tags",
+        db_index=False,
+        db_constraint=False,  # checked by a link trigger
     )
     import_job = _import_job_link()
 
@@ -235,7 +246,11 @@ class ConsentEvent(WorkspaceOwned):
     """The marketing-consent ledger: one row per change (or request), never edited."""
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    # Link triggers check contact (in this same workspace) and actor_user; see ContactTag.
+    workspace = _workspace_link(checked=False)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="consent_events", db_constraint=False
+    )
     from_state = models.CharField(max_length=20, choices=ConsentState.choices)
     to_state = models.CharField(max_length=20, choices=ConsentState.choices)
     method = models.CharField(max_length=20, choices=ConsentMethod.choices)
@@ -243,7 +258,12 @@ class ConsentEvent(WorkspaceOwned):
     source = models.CharField(_("where consent came from"), max_length=300, blank=True)
     wording = models.TextField(_("wording shown"), blank=True)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(max_length=200, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
