@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
 
 CHUNK_ROWS = 50_000
+FIRST_CHUNK_ROWS = 5_000
 MAX_STORED_ERRORS = 100_000
 # After this many new contacts the planner statistics are refreshed (search stays fast).
 ANALYZE_AFTER = 50_000
@@ -186,6 +187,8 @@ def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
     with job.file.open("rb") as raw:
         rows: list[CleanRow] = []
         first = True
+        # A small first chunk: the database starts writing while the rest is still parsed.
+        limit = FIRST_CHUNK_ROWS
         for line, cells in iter_rows(raw, job.encoding):
             if first:
                 first = False
@@ -193,9 +196,10 @@ def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
             if not any(c.strip() for c in cells):
                 continue
             rows.append(cleaner.clean(line, cells))
-            if len(rows) >= CHUNK_ROWS:
+            if len(rows) >= limit:
                 yield rows
                 rows = []
+                limit = CHUNK_ROWS
         if rows:
             yield rows
 

@@ -140,22 +140,29 @@ def _link_parts(
     count: int | None = None,
 ) -> tuple[list[str], list[str], list[Any]]:
     """Columns for a link row (tag, grant, consent event) to a contact. With `count` the rows
-    come from a just-inserted contact `n` and get their public ids in SQL; without, from a
-    staging table `s` that carries contact_id and public_id."""
+    are for new contacts and get their public ids in SQL, the contact's id being `s.id` (the
+    staged row's, PostgreSQL) or `n.id` (the inserted row's, SQLite); without, they come from
+    a staging table `s` that carries contact_id and public_id."""
     contact: dict[str, tuple[str, list[Any]]] = {}
     if count is not None:
-        contact["contact_id"] = ("n.id", [])
+        contact["contact_id"] = ("s.id" if connection.vendor == "postgresql" else "n.id", [])
     return _column_defaults(
         model,
         {
             "workspace_id": ("%s", [ctx.workspace_id]),
-            "public_id": ("s.public_id", []) if count is None else _server_public_ids(count),
+            **_public_ids(model, count),
             "created_at": ("%s", [now_sql]),
             "updated_at": ("%s", [now_sql]),
             **extra,
             **contact,
         },
     )
+
+
+def _public_ids(model: type[models.Model], count: int | None) -> dict[str, tuple[str, list[Any]]]:
+    if not any(f.column == "public_id" for f in model._meta.concrete_fields):
+        return {}
+    return {"public_id": ("s.public_id", []) if count is None else _server_public_ids(count)}
 
 
 def _consent_parts(
@@ -219,9 +226,24 @@ STAGING = {
     "tags text",
     "import_stage_upd": "id bigint, first_name text, last_name text, phone text, "
     "language text, search_text text",
-    "import_stage_tag": "public_id text, contact_id bigint, tag_id bigint",
+    "import_stage_tag": "contact_id bigint, tag_id bigint",
     "import_stage_grant": "public_id text, contact_id bigint, offer_id bigint",
 }
+
+
+# On PostgreSQL each staged new contact draws its id from the contacts' own sequence as it is
+# copied in, so its tags, grants and consent events are written straight from the stage,
+# without finding the new rows again by email (two sorts of the chunk by email).
+PG_STAGE_IDS = {"import_stage_new": "contacts_contact"}
+
+
+def _pg_stage_id_column(cur: Any, table: str) -> str | None:
+    if table not in PG_STAGE_IDS:
+        return None
+    cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [PG_STAGE_IDS[table]])
+    (sequence,) = cur.fetchone()
+    # The sequence's name is resolved here once; in the default it would be per row.
+    return f"id bigint DEFAULT nextval('{sequence}'::regclass)"
 
 
 def _stage(
@@ -231,7 +253,7 @@ def _stage(
     already in COPY format), one INSERT over a JSON array on SQLite."""
     columns = ", ".join(c.split()[0] for c in STAGING[table].split(", "))
     if connection.vendor == "postgresql":
-        definition = STAGING[table].format(ts="timestamptz")
+        definition = ", ".join(filter(None, [_pg_stage_id_column(cur, table), STAGING[table]]))
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             if copy_data is not None:
@@ -240,8 +262,7 @@ def _stage(
                 for row in rows:
                     copy.write_row(row)
     else:
-        definition = STAGING[table].format(ts="text")
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({STAGING[table]})")
         cur.execute(f"DELETE FROM {table}")
         # One statement over a JSON array rather than executemany: executemany gives up and
         # retakes the GIL for every row, and with the parsing thread busy each retake waits.
@@ -264,8 +285,11 @@ def _link(
 ) -> None:
     """Insert link rows (tags, grants) for existing contacts' ids: fill a staging table, then
     one INSERT … SELECT. (New contacts get theirs in _create_contacts.)"""
-    public_ids = ordered_public_ids(reserve_ticks(len(rows)), len(rows))
-    _stage(cur, stage, ((pid, *row) for pid, row in zip(public_ids, rows, strict=True)))
+    if STAGING[stage].startswith("public_id"):
+        public_ids = ordered_public_ids(reserve_ticks(len(rows)), len(rows))
+        _stage(cur, stage, ((pid, *row) for pid, row in zip(public_ids, rows, strict=True)))
+    else:
+        _stage(cur, stage, rows)
     cols, exprs, params = parts
     _insert_select(
         cur,
@@ -402,48 +426,54 @@ def _create_contacts_pg(
     grants: Parts | None,
     consent: Parts | None,
 ) -> None:
-    """One statement: the contacts' INSERT … RETURNING feeds the other INSERTs directly."""
-    links: list[str] = []
-    link_params: list[Any] = []
-    if tags:
-        sql, params = _insert_sql(
-            "contacts_contacttag",
-            tags,
-            "new n JOIN import_stage_new s ON s.email = n.email "
-            "CROSS JOIN unnest(string_to_array(s.tags, chr(31))) AS tg(name) "
-            "JOIN contacts_tag t ON t.workspace_id = %s AND t.name = tg.name",
+    """One statement: the new contacts, and from the same staged rows (whose ids were drawn
+    as they were staged) their tags, grants and consent events."""
+    cols, exprs, params = contact
+    contact = (["id", *cols], ["s.id", *exprs], params)
+
+    def statement(conflict: bool) -> tuple[str, list[Any]]:
+        # After a conflict some staged rows were not inserted: link only those that were.
+        source = "import_stage_new s" + (" JOIN new n ON n.id = s.id" if conflict else "")
+        links: list[str] = []
+        link_params: list[Any] = []
+        if tags:
+            sql, params = _insert_sql(
+                "contacts_contacttag",
+                tags,
+                f"{source} CROSS JOIN unnest(string_to_array(s.tags, chr(31))) AS tg(name) "
+                "JOIN contacts_tag t ON t.workspace_id = %s AND t.name = tg.name",
+            )
+            links.append(f"linked AS ({sql})")
+            link_params += [*params, ctx.workspace_id]
+        if grants:
+            sql, params = _insert_sql(
+                "catalog_grant", grants, f"{source} CROSS JOIN unnest(%s) AS o(id)"
+            )
+            links.append(f"granted AS ({sql})")
+            link_params += [*params, ctx.offer_ids]
+        if consent:
+            sql, params = _insert_sql(
+                "contacts_consentevent", consent, f"{source} WHERE s.consent_state = %s"
+            )
+            links.append(f"consented AS ({sql})")
+            link_params += [*params, ConsentState.SUBSCRIBED.value]
+        insert, params = _insert_sql("contacts_contact", contact, "import_stage_new s")
+        # In email order the unique email index is updated page by page instead of at random;
+        # created_at (from the stage's ticks) keeps the file's order for the list.
+        on_conflict = " ON CONFLICT DO NOTHING" if conflict else ""
+        rest = "".join(f", {link}" for link in links)
+        return (
+            f"WITH new AS ({insert} ORDER BY s.email{on_conflict} RETURNING id){rest} SELECT 1",
+            [*params, *link_params],
         )
-        links.append(f"linked AS ({sql})")
-        link_params += [*params, ctx.workspace_id]
-    if grants:
-        sql, params = _insert_sql("catalog_grant", grants, "new n CROSS JOIN unnest(%s) AS o(id)")
-        links.append(f"granted AS ({sql})")
-        link_params += [*params, ctx.offer_ids]
-    if consent:
-        sql, params = _insert_sql("contacts_consentevent", consent, "new n WHERE n.state = %s")
-        links.append(f"consented AS ({sql})")
-        link_params += [*params, ConsentState.SUBSCRIBED.value]
-    insert, params = _insert_sql("contacts_contact", contact, "import_stage_new s")
-    # In email order the unique email index is updated page by page instead of at random;
-    # created_at (from the stage's ticks) keeps the file's order for the list.
-    tail = " RETURNING id, email, consent_state AS state"
-    rest = "".join(f", {link}" for link in links)
-    statement = "WITH new AS ({insert} ORDER BY s.email{conflict}{tail}){rest} SELECT 1"
-    all_params = [*params, *link_params]
+
     try:
         with transaction.atomic():
-            cur.execute(
-                statement.format(insert=insert, conflict="", tail=tail, rest=rest), all_params
-            )
+            cur.execute(*statement(conflict=False))
     except IntegrityError:
         # Someone added one of these emails meanwhile: skip it (ON CONFLICT is only paid now,
         # it makes every row a speculative insertion, 10–25 % slower).
-        cur.execute(
-            statement.format(
-                insert=insert, conflict=" ON CONFLICT DO NOTHING", tail=tail, rest=rest
-            ),
-            all_params,
-        )
+        cur.execute(*statement(conflict=True))
 
 
 def _create_contacts_sqlite(
