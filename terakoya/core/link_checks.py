@@ -8,9 +8,12 @@ of the whole import. A link declared here instead has no database foreign key
 - PostgreSQL: after each INSERT or UPDATE *statement* on the child, one query over the
   statement's new rows (a transition table) locks their parents FOR KEY SHARE, as a foreign key
   does, then refuses the statement if any parent is missing. After each DELETE statement on the
-  parent, one query refuses it if a child still points at a deleted row. Parent ids cannot
-  change, nor can a link that is not `movable`. The app runs in READ COMMITTED: each check sees what other transactions committed,
-  and the locks make a concurrent delete wait (or, if it committed first, the parent missing).
+  parent, one statement applies the field's on_delete to the children still pointing at the
+  deleted rows (CASCADE or SET NULL; Django has normally removed them already, but a flush or
+  a hand-written DELETE has not, and a link committed concurrently is caught). Parent ids cannot
+  change, nor can a link that is not `movable`. The app runs in READ COMMITTED: each check
+  sees what other transactions committed, and the locks make a concurrent delete wait (or, if
+  it committed first, the parent missing).
 - SQLite: a row trigger does the same checks (SQLite's own foreign keys are per row anyway).
 
 Both also require the parent to be in the child's workspace when `same_workspace` is set, which
@@ -20,6 +23,8 @@ A violation raises SQLSTATE 23503 (PostgreSQL) or a constraint error (SQLite), w
 raises as IntegrityError, as it would for a foreign key.
 """
 
+# Table and column names in the SQL below come from the Link declarations in migrations.
+# ruff: noqa: S608
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,24 +77,20 @@ END
 $fn$
 """,
     r"""
-CREATE OR REPLACE FUNCTION terakoya_link_no_children() RETURNS trigger
+CREATE OR REPLACE FUNCTION terakoya_link_parent_deleted() RETURNS trigger
 LANGUAGE plpgsql
 SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off
 AS $fn$
 DECLARE
     child text := TG_ARGV[0];
     link_column text := TG_ARGV[1];
-    referenced bigint;
 BEGIN
-    EXECUTE format(
-        'SELECT o.id FROM old_rows o WHERE EXISTS (SELECT 1 FROM %I c WHERE c.%I = o.id) '
-        'LIMIT 1', child, link_column)
-        INTO referenced;
-    IF referenced IS NOT NULL THEN
-        RAISE EXCEPTION 'delete on table "%" violates the link from "%"', TG_TABLE_NAME, child
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (id)=(%s) is still referenced from table "%s".',
-                                  referenced, child);
+    IF TG_ARGV[2] = 'SET NULL' THEN
+        EXECUTE format('UPDATE %1$I c SET %2$I = NULL '
+                       'WHERE c.%2$I IN (SELECT o.id FROM old_rows o)', child, link_column);
+    ELSE
+        EXECUTE format('DELETE FROM %1$I c WHERE c.%2$I IN (SELECT o.id FROM old_rows o)',
+                       child, link_column);
     END IF;
     RETURN NULL;
 END
@@ -119,6 +120,7 @@ class Link:
     # False: the column never changes once the row exists (checked per row, which costs
     # nothing for the updates that leave it alone); True: updates are checked like inserts.
     movable: bool = True
+    on_delete: str = "CASCADE"  # or "SET NULL": the Django field's on_delete, in the database
 
     @property
     def name(self) -> str:
@@ -141,7 +143,8 @@ def _pg_sql(link: Link) -> list[str]:
         *statements,
         f"CREATE TRIGGER {name}_parent_delete AFTER DELETE ON {link.parent} "
         f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
-        f"EXECUTE FUNCTION terakoya_link_no_children('{link.child}', '{link.column}')",
+        f"EXECUTE FUNCTION terakoya_link_parent_deleted('{link.child}', '{link.column}', "
+        f"'{link.on_delete}')",
         _pg_fixed(f"{name}_parent_id", link.parent, "id"),
     ]
 
@@ -162,6 +165,10 @@ def _sqlite_sql(link: Link) -> list[str]:
         f"NEW.{link.column} IS NOT NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {link.parent} p WHERE p.id = NEW.{link.column}{workspace})"
     )
+    if link.on_delete == "SET NULL":
+        on_delete = f"UPDATE {link.child} SET {link.column} = NULL WHERE {link.column} = OLD.id"
+    else:
+        on_delete = f"DELETE FROM {link.child} WHERE {link.column} = OLD.id"
     if link.movable:
         columns = f"{link.column}, workspace_id" if link.same_workspace else link.column
         update = f"BEFORE UPDATE OF {columns} ON {link.child} WHEN {missing}"
@@ -174,8 +181,8 @@ def _sqlite_sql(link: Link) -> list[str]:
         f"CREATE TRIGGER IF NOT EXISTS {name}_insert BEFORE INSERT ON {link.child} "
         f"WHEN {missing} {refuse}",
         f"CREATE TRIGGER IF NOT EXISTS {name}_update {update} {refuse}",
-        f"CREATE TRIGGER IF NOT EXISTS {name}_parent_delete BEFORE DELETE ON {link.parent} "
-        f"WHEN EXISTS (SELECT 1 FROM {link.child} c WHERE c.{link.column} = OLD.id) {refuse}",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_parent_delete AFTER DELETE ON {link.parent} "
+        f"BEGIN {on_delete}; END",
         f"CREATE TRIGGER IF NOT EXISTS {name}_parent_id BEFORE UPDATE OF id ON {link.parent} "
         f"WHEN OLD.id IS NOT NEW.id {refuse}",
     ]

@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from terakoya.catalog.models import Grant, GrantSource
-from terakoya.contacts.imports.loader import ChunkPlan, LoadContext, in_list
+from terakoya.contacts.imports.loader import ChunkPlan, LoadContext, in_insert_order, in_list
 from terakoya.contacts.models import (
     ConsentEvent,
     ConsentMethod,
@@ -387,7 +387,8 @@ def _server_public_ids(count: int) -> tuple[str, list[Any]]:
 def _create_contacts(cur: Any, ctx: LoadContext, plan: ChunkPlan, now_db: Any) -> None:
     """Insert the chunk's new contacts, then their tags, grants and consent events, all in SQL:
     the new contacts' ids never travel to Python and back."""
-    _stage(cur, "import_stage_new", plan.creates, plan.creates_copy)
+    rows = plan.creates_insert or in_insert_order(plan.creates)
+    _stage(cur, "import_stage_new", rows, plan.creates_copy)
     contact = _contact_insert_parts(ctx, now_db)
     tags = _tag_parts(ctx, now_db, "t.id", plan.new_tag_count) if plan.new_tag_count else None
     grants = (
@@ -458,12 +459,11 @@ def _create_contacts_pg(
             links.append(f"consented AS ({sql})")
             link_params += [*params, ConsentState.SUBSCRIBED.value]
         insert, params = _insert_sql("contacts_contact", contact, "import_stage_new s")
-        # In email order the unique email index is updated page by page instead of at random;
-        # created_at (from the stage's ticks) keeps the file's order for the list.
+        # Staged in email order (loader.in_insert_order), so in id order is in email order.
         on_conflict = " ON CONFLICT DO NOTHING" if conflict else ""
         rest = "".join(f", {link}" for link in links)
         return (
-            f"WITH new AS ({insert} ORDER BY s.email{on_conflict} RETURNING id){rest} SELECT 1",
+            f"WITH new AS ({insert} ORDER BY s.id{on_conflict} RETURNING id){rest} SELECT 1",
             [*params, *link_params],
         )
 

@@ -9,7 +9,7 @@ LINKS = [
     Link("contacts_contacttag", "contact_id", "contacts_contact", same_workspace=True),
     Link("contacts_contacttag", "tag_id", "contacts_tag", same_workspace=True),
     Link("contacts_consentevent", "contact_id", "contacts_contact", same_workspace=True),
-    Link("contacts_consentevent", "actor_user_id", "staff_user"),
+    Link("contacts_consentevent", "actor_user_id", "staff_user", on_delete="SET NULL"),
 ]
 
 
