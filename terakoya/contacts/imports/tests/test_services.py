@@ -444,3 +444,31 @@ def test_an_import_reads_domestic_numbers_in_the_workspace_country(workspace, ow
 
     # Then the number is stored as a UK number
     assert Contact.objects.get(email="uk@example.com").phone == "+442079460018"
+
+
+def test_a_file_is_written_in_chunks_the_first_one_small(workspace, owner, monkeypatch):
+    # Given chunks of 2 rows first, then 3, and a file of 8 contacts, one already known
+    monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", 2)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 3)
+    ContactFactory(workspace=workspace, email="p4@example.com", first_name="")
+    lines = "".join(f"p{i}@example.com,Name{i},vip|新規\n" for i in range(8))
+    seen: list[tuple[int, int]] = []
+
+    # When it is imported
+    job = services.create_import(
+        workspace,
+        uploaded_file=csv_bytes("email,first_name,tags\n" + lines),
+        filename="c.csv",
+        actor=owner,
+    )
+    services.set_mapping(workspace, job, mapping=job.mapping, options={}, actor=owner)
+    job = services.execute_import(
+        workspace, job, actor=owner, progress=lambda done, total: seen.append((done, total))
+    )
+
+    # Then each chunk was committed and reported in turn, and every row landed with its tags
+    assert seen == [(2, 8), (5, 8), (8, 8)]
+    assert (job.created_count, job.updated_count) == (7, 1)
+    tagged = ContactTag.objects.filter(workspace=workspace, tag__name="新規")
+    assert tagged.count() == 8
+    assert Contact.objects.get(workspace=workspace, email="p4@example.com").first_name == "Name4"
