@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from terakoya.catalog.services import grant_offer, revoke_offer
@@ -129,3 +130,17 @@ def test_preset_counts(workspace, other_workspace):
         "never_subscribed": 1,
         "members": 1,
     }
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_planner_samples_search_text_finely_on_postgresql():
+    # Given the migrated database, when the planner's sample size for search_text is read
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'contacts_contact'::regclass AND attname = 'search_text'"
+        )
+        (target,) = cur.fetchone()
+
+    # Then it is 500 buckets, which keeps a common search on the newest-first index (0011)
+    assert target == 500
