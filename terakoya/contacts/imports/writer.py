@@ -2,7 +2,7 @@
 # ruff: noqa: S608
 """Writing a classified chunk set-based, in the chunk's transaction.
 
-Rows are staged in temporary tables (PostgreSQL: COPY; SQLite: one INSERT over a JSON array)
+Rows are staged in temporary tables (PostgreSQL: COPY; SQLite: multi-row INSERT … VALUES)
 and moved with INSERT … SELECT; never per-row ORM saves. New contacts and their tags, grants
 and consent events are written in SQL from the staged rows (one statement on PostgreSQL).
 The FTS5 triggers (SQLite) and the trigram GIN index (PostgreSQL) keep every row
@@ -251,7 +251,7 @@ def _stage(
     cur: Any, table: str, rows: Iterable[Sequence[Any]], copy_data: bytes | None = None
 ) -> None:
     """Fill a temporary staging table: COPY on PostgreSQL (of `copy_data` when the rows are
-    already in COPY format), one INSERT over a JSON array on SQLite."""
+    already in COPY format), multi-row INSERT … VALUES on SQLite."""
     columns = ", ".join(c.split()[0] for c in STAGING[table].split(", "))
     if connection.vendor == "postgresql":
         definition = ", ".join(filter(None, [_pg_stage_id_column(cur, table), STAGING[table]]))
