@@ -183,11 +183,7 @@ def test_a_concurrent_delete_waits_for_the_link_and_takes_it_along(workspace):
     outcome: dict[str, Any] = {}
 
     # When one transaction tags the contact and, before it commits, another deletes the contact
-    tagger.execute(
-        "INSERT INTO contacts_contacttag (created_at, updated_at, workspace_id, contact_id, "
-        "tag_id) VALUES (now(), now(), %s, %s, %s)",
-        [workspace.pk, contact.pk, tag.pk],
-    )
+    tagger.execute(TAG_SQL, [workspace.pk, contact.pk, tag.pk])
 
     def delete() -> None:
         deleter.execute("DELETE FROM contacts_contacttag WHERE contact_id = %s", [contact.pk])
@@ -195,11 +191,7 @@ def test_a_concurrent_delete_waits_for_the_link_and_takes_it_along(workspace):
         deleter.commit()
         outcome["deleted"] = True
 
-    thread = threading.Thread(target=delete)
-    thread.start()
-    _wait_until_blocked(deleter)
-    tagger.commit()
-    thread.join(10)
+    _run_while_blocked(delete, blocked=deleter, then_commit=tagger)
 
     # Then the delete waited for the tag to commit and removed it too: no tag points at nothing
     assert outcome == {"deleted": True}
@@ -223,28 +215,38 @@ def test_a_link_to_a_contact_being_deleted_waits_and_then_fails(workspace):
 
     def link() -> None:
         try:
-            tagger.execute(
-                "INSERT INTO contacts_contacttag (created_at, updated_at, workspace_id, "
-                "contact_id, tag_id) VALUES (now(), now(), %s, %s, %s)",
-                [workspace.pk, contact.pk, tag.pk],
-            )
+            tagger.execute(TAG_SQL, [workspace.pk, contact.pk, tag.pk])
             tagger.commit()
             outcome["linked"] = True
         except psycopg.errors.ForeignKeyViolation:
             tagger.rollback()
             outcome["refused"] = True
 
-    thread = threading.Thread(target=link)
-    thread.start()
-    _wait_until_blocked(tagger)
-    deleter.commit()
-    thread.join(10)
+    _run_while_blocked(link, blocked=tagger, then_commit=deleter)
 
     # Then the tag waited for the delete and was then refused
     assert outcome == {"refused": True}
     assert not ContactTag.objects.exists()
     tagger.close()
     deleter.close()
+
+
+TAG_SQL = (
+    "INSERT INTO contacts_contacttag (created_at, updated_at, workspace_id, contact_id, tag_id) "
+    "VALUES (now(), now(), %s, %s, %s)"
+)
+
+
+def _run_while_blocked(
+    action: Any, *, blocked: psycopg.Connection[Any], then_commit: psycopg.Connection[Any]
+) -> None:
+    """Run `action` (which uses `blocked`) in a thread until it waits for a lock, then commit
+    the transaction holding that lock and let `action` finish."""
+    thread = threading.Thread(target=action)
+    thread.start()
+    _wait_until_blocked(blocked)
+    then_commit.commit()
+    thread.join(10)
 
 
 def _connect() -> psycopg.Connection[Any]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.db import models
 
 from terakoya.contacts.merge.policies import (
@@ -7,8 +8,11 @@ from terakoya.contacts.merge.policies import (
     contact_relations,
     missing_policies,
     relation_key,
+    restore_row,
+    serialize_row,
 )
-from terakoya.contacts.models import Contact
+from terakoya.contacts.models import Contact, ContactTag, Tag
+from terakoya.core.factories import ContactFactory
 
 
 def test_every_relation_to_contact_has_a_declared_merge_policy():
@@ -56,3 +60,21 @@ def test_a_new_foreign_key_without_policy_is_caught(monkeypatch):
 def test_no_stale_policies():
     keys = {relation_key(f) for f in contact_relations()}
     assert set(POLICIES) <= keys
+
+
+@pytest.mark.django_db
+def test_undo_restores_a_row_journaled_before_its_model_dropped_a_field(workspace):
+    # Given a tag on a contact journaled by a merge made when tags still had a public id
+    contact = ContactFactory(workspace=workspace)
+    tag = Tag.objects.create(workspace=workspace, name="vip")
+    link = ContactTag.objects.create(workspace=workspace, contact=contact, tag=tag)
+    row = serialize_row(link)
+    row["fields"]["public_id"] = "0123456789abcdefghijklmn"
+    link.delete()
+
+    # When undo puts it back
+    restore_row(row)
+
+    # Then the row returns with its id, contact and tag; the dropped field is ignored
+    restored = ContactTag.objects.get(pk=row["pk"])
+    assert (restored.contact_id, restored.tag_id) == (contact.pk, tag.pk)
