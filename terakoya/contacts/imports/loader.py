@@ -12,7 +12,7 @@ docs/decisions/0003-contact-import-loading.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -250,9 +250,20 @@ def _tag_list(tags: list[str], *, postgres: bool) -> str:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
     """Rows in PostgreSQL's COPY text format. Made in the parsing thread, so the thread that
     talks to the database only hands the bytes over (psycopg formats row by row, in Python)."""
+    # Cleaned values almost never hold a character COPY must escape (whitespace is normalized),
+    # so the chunk is joined as is and checked once; escaping value by value is the fallback.
+    if not any(None in row for row in rows):
+        text = "\n".join(["\t".join(map(str, row)) for row in rows])
+        if not (
+            "\\" in text
+            or "\r" in text
+            or text.count("\n") != len(rows) - 1
+            or text.count("\t") != sum(len(row) - 1 for row in rows)
+        ):
+            return (text + "\n").encode() if rows else b""
     lines = []
     for row in rows:
         fields = []

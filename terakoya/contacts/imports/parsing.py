@@ -444,10 +444,10 @@ def email_is_valid(email: str) -> bool:
 
 def search_text_for(email: str, first: str, last: str, phone: str) -> str:
     """Exactly Contact.build_search_text."""
-    return " ".join(p for p in (email, first, last, phone) if p).lower()
+    return " ".join(filter(None, (email, first, last, phone))).lower()
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     line: int
     email: str
@@ -470,19 +470,29 @@ class RowCleaner:
         for column, target in mapping.items():
             if target and column in index:
                 self.columns.setdefault(target, []).append(index[column])
+        # The column of each single-value field, looked up once: clean() runs a million times.
+        first = {target: columns[0] for target, columns in self.columns.items()}
+        self._email = first.get("email")
+        self._first_name = first.get("first_name")
+        self._last_name = first.get("last_name")
+        self._full_name = first.get("full_name")
+        self._phone = first.get("phone")
+        self._language = first.get("language")
+        self._consent = first.get("consent")
+        self._tags = self.columns.get("tags", [])
 
-    def _cell(self, cells: list[str], target: str) -> str:
-        idx = self.columns.get(target)
-        if not idx:
+    @staticmethod
+    def _cell(cells: list[str], i: int | None) -> str:
+        if i is None or i >= len(cells):
             return ""
-        i = idx[0]
-        value = cells[i].strip() if i < len(cells) else ""
+        value = cells[i].strip()
         if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
             value = value[1:]  # our errors CSV guards formulas this way; undo it on re-upload
         return value
 
     def clean(self, line: int, cells: list[str]) -> CleanRow:
-        email = self._cell(cells, "email").lower()
+        cell = self._cell
+        email = cell(cells, self._email).lower()
         row = CleanRow(line=line, email=email)
         if not email:
             row.error = str(_("The email address is missing."))
@@ -490,24 +500,23 @@ class RowCleaner:
         if not email_is_valid(email):
             row.error = str(_("“%(value)s” is not a valid email address.") % {"value": email[:80]})
             return row
-        first = self._cell(cells, "first_name")
-        last = self._cell(cells, "last_name")
-        full = self._cell(cells, "full_name")
-        if full and not (first or last):
-            first, last = split_full_name(full)
+        first = cell(cells, self._first_name)
+        last = cell(cells, self._last_name)
+        if not (first or last) and self._full_name is not None:
+            first, last = split_full_name(cell(cells, self._full_name))
         if len(first) > 150 or len(last) > 150:
             row.error = str(_("The name is longer than 150 characters."))
             return row
         row.first_name = " ".join(first.split())
         row.last_name = " ".join(last.split())
-        phone_raw = self._cell(cells, "phone")
+        phone_raw = cell(cells, self._phone)
         if phone_raw:
             phone = normalize_phone(phone_raw, self.region)
             if phone is None or len(phone) > 20:
                 row.error = str(_("“%(value)s” is not a phone number.") % {"value": phone_raw[:40]})
                 return row
             row.phone = phone
-        language = self._cell(cells, "language")
+        language = cell(cells, self._language)
         if language:
             code = LANGUAGES.get(language.lower())
             if code is None:
@@ -516,11 +525,12 @@ class RowCleaner:
                 )
                 return row
             row.language = code
-        for i in self.columns.get("tags", []):
+        for i in self._tags:
             if i < len(cells):
                 for tag in split_tags(cells[i]):
                     if tag not in row.tags:
                         row.tags.append(tag)
-        consent = self._cell(cells, "consent")
-        row.consent = unicodedata.normalize("NFKC", consent).strip().lower() in TRUE_WORDS
+        if self._consent is not None:
+            consent = cell(cells, self._consent)
+            row.consent = unicodedata.normalize("NFKC", consent).strip().lower() in TRUE_WORDS
         return row

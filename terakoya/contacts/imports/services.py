@@ -29,12 +29,16 @@ from terakoya.contacts.imports.parsing import (
     validate_mapping,
 )
 from terakoya.contacts.models import Contact, ContactTag, Tag
+from terakoya.core.gc_pause import collector_paused
 from terakoya.core.prefetch import prefetched
+from terakoya.core.write_pool import WritePool, helper_threads
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
 
 CHUNK_ROWS = 50_000
+# Connections writing chunks at once (PostgreSQL, outside a transaction; see core.write_pool).
+WRITERS = 2
 FIRST_CHUNK_ROWS = 5_000
 MAX_STORED_ERRORS = 100_000
 # After this many new contacts the planner statistics are refreshed (search stays fast).
@@ -193,7 +197,7 @@ def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
             if first:
                 first = False
                 continue
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue
             rows.append(cleaner.clean(line, cells))
             if len(rows) >= limit:
@@ -237,9 +241,9 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     ctx = _context(workspace, job, write=False, actor=None)
     cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
     try:
-        with translation.override(job.options.get("language")):
+        with translation.override(job.options.get("language")), collector_paused():
             for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
-                writer.write(ctx, loader.classify(ctx, prepared))
+                loader.classify(ctx, prepared)
     except ImportFileError as exc:
         raise ImportError_(exc.message)
     result = _summary(ctx)
@@ -311,7 +315,7 @@ def execute_import(
         actor = job.created_by
     ctx = _context(workspace, job, write=True, actor=actor)
     cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
-    with translation.override(job.options.get("language")):
+    with translation.override(job.options.get("language")), collector_paused():
         return _run_chunks(workspace, job, ctx, cleaner, actor, progress)
 
 
@@ -324,27 +328,46 @@ def _run_chunks(
     progress: Progress | None,
 ) -> ImportJob:
     processed = 0
+
+    def written(lines: list[int]) -> None:
+        nonlocal processed
+        if not lines:
+            return
+        processed += sum(lines)
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=processed,
+            created_count=ctx.counts["created"],
+            updated_count=ctx.counts["updated"],
+            unchanged_count=ctx.counts["unchanged"],
+            error_count=ctx.counts["errors"],
+            updated_at=timezone.now(),
+        )
+        if progress:
+            progress(processed, job.total_rows)
+
+    # Chunks hold distinct emails (a repeated one is an error), so two chunks never touch the
+    # same contact and can be written by two connections at once, each in its own transaction.
+    pool: WritePool[int] = WritePool(helper_threads(WRITERS))
     try:
-        for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
-            with transaction.atomic():
-                writer.write(ctx, loader.classify(ctx, prepared))
-                processed += prepared.lines
-                ImportJob.objects.filter(pk=job.pk).update(
-                    processed_rows=processed,
-                    created_count=ctx.counts["created"],
-                    updated_count=ctx.counts["updated"],
-                    unchanged_count=ctx.counts["unchanged"],
-                    error_count=ctx.counts["errors"],
-                    updated_at=timezone.now(),
-                )
-            if progress:
-                progress(processed, job.total_rows)
+        try:
+            for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
+                plan = loader.classify(ctx, prepared)
+                # Committed before the chunk is written, so that the other writer sees them too.
+                writer.ensure_tags(ctx, plan)
+                written(pool.submit(partial(_write_chunk, ctx, plan, prepared.lines)))
+        finally:
+            written(pool.close())
     except ImportFileError as exc:
         loader.add_error(ctx, 0, str(exc.message))
         return _finish(workspace, job, ctx, processed, ImportStatus.FAILED, actor)
     if ctx.counts["created"] >= ANALYZE_AFTER:
         writer.refresh_statistics()
     return _finish(workspace, job, ctx, processed, ImportStatus.DONE, actor)
+
+
+def _write_chunk(ctx: loader.LoadContext, plan: loader.ChunkPlan, lines: int) -> int:
+    writer.write(ctx, plan)
+    return lines
 
 
 @transaction.atomic

@@ -79,7 +79,7 @@ def _column_defaults(
     return cols, exprs, params
 
 
-def _ensure_tags(ctx: LoadContext, names: Iterable[str], now: datetime) -> None:
+def _ensure_tags(ctx: LoadContext, names: Iterable[str]) -> None:
     missing = sorted({n for n in names if n not in ctx.tag_ids})
     if not missing:
         return
@@ -103,13 +103,18 @@ def _ensure_tags(ctx: LoadContext, names: Iterable[str], now: datetime) -> None:
         ctx.tag_ids.update(found)
 
 
+def ensure_tags(ctx: LoadContext, plan: ChunkPlan) -> None:
+    """Create the tags the chunk names that do not exist yet (before write())."""
+    if not ctx.write:
+        return
+    _ensure_tags(ctx, (t for _e, t in plan.tag_links))
+    _ensure_tags(ctx, plan.new_tag_names)
+
+
 def write(ctx: LoadContext, plan: ChunkPlan) -> None:
     if not ctx.write:
         return
-    now = timezone.now()
-    _ensure_tags(ctx, (t for _e, t in plan.tag_links), now)
-    _ensure_tags(ctx, plan.new_tag_names, now)
-    _write_rows(ctx, plan, now)
+    _write_rows(ctx, plan, timezone.now())
 
 
 def _contact_insert_parts(ctx: LoadContext, now_sql: Any) -> tuple[list[str], list[str], list[Any]]:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import codecs
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection  # noqa: F401  (read by the skipif conditions)
 
 from terakoya.activity.models import ActivityEvent
 from terakoya.catalog.models import Grant, Offer
@@ -472,3 +474,70 @@ def test_a_file_is_written_in_chunks_the_first_one_small(workspace, owner, monke
     tagged = ContactTag.objects.filter(workspace=workspace, tag__name="新規")
     assert tagged.count() == 8
     assert Contact.objects.get(workspace=workspace, email="p4@example.com").first_name == "Name4"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_chunks_are_written_by_two_connections(workspace, owner, monkeypatch):
+    # Given small chunks, a file of 11 rows (one an existing contact, one a repeated email),
+    # an offer to grant and a consent column, and a note of which thread writes each chunk
+    from terakoya.contacts.imports import writer
+
+    monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", 2)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 3)
+    ContactFactory(workspace=workspace, email="p5@example.com", first_name="")
+    offer = Offer.objects.create(workspace=workspace, name="Course")
+    threads: list[str] = []
+    real_write = writer.write
+
+    def noted(ctx, plan):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        real_write(ctx, plan)
+
+    monkeypatch.setattr(writer, "write", noted)
+    lines = "".join(
+        f"p{i}@example.com,Name{i},vip|新規,{'no' if i % 2 else 'yes'}\n" for i in range(10)
+    )
+    seen: list[int] = []
+    job = services.create_import(
+        workspace,
+        uploaded_file=csv_bytes(
+            "email,first_name,tags,subscribed\n" + lines + "p0@example.com,Again,,\n"
+        ),
+        filename="c.csv",
+        actor=owner,
+    )
+    services.set_mapping(
+        workspace,
+        job,
+        mapping={**job.mapping, "subscribed": "consent"},
+        options={"consent_source": "seminar", "offers": [offer.public_id]},
+        actor=owner,
+    )
+
+    # When it is imported outside any transaction (as the task and the CLI do)
+    job = services.execute_import(
+        workspace, job, actor=owner, progress=lambda done, total: seen.append(done)
+    )
+
+    # Then two helper connections wrote the chunks, and progress only went forward
+    assert set(threads) == {"writer_0", "writer_1"}
+    assert seen == sorted(seen) and seen[-1] == 11
+    # and every row landed once, with its tags, grant and consent, as if written one by one
+    assert job.status == ImportStatus.DONE
+    assert (job.created_count, job.updated_count, job.error_count) == (9, 1, 1)
+    contacts = Contact.objects.filter(workspace=workspace)
+    assert contacts.count() == 10
+    assert ContactTag.objects.filter(workspace=workspace, tag__name="新規").count() == 10
+    assert Grant.objects.filter(offer=offer, import_job=job).count() == 10
+    subscribed = contacts.filter(consent_state=ConsentState.SUBSCRIBED)
+    assert sorted(subscribed.values_list("email", flat=True)) == [
+        f"p{i}@example.com" for i in (0, 2, 4, 6, 8)
+    ]
+    assert ConsentEvent.objects.filter(contact__in=subscribed, method="import").count() == 5
+    assert contacts.get(email="p5@example.com").first_name == "Name5"
+
+    # and a rollback still removes exactly what the import added
+    services.rollback_import(workspace, job, actor=owner)
+    assert list(contacts.values_list("email", flat=True)) == ["p5@example.com"]
+    assert not ContactTag.objects.filter(workspace=workspace).exists()
