@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -233,6 +234,10 @@ def _summary(ctx: loader.LoadContext) -> dict[str, Any]:
     return {"counts": dict(ctx.counts), "samples": ctx.samples}
 
 
+def _result(ctx: loader.LoadContext) -> dict[str, Any]:
+    return {**_summary(ctx), "created_tag_ids": ctx.created_tag_ids}
+
+
 def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     """Classify every row exactly as the import would, writing nothing to contacts."""
     _require_mapping(workspace, job)
@@ -360,6 +365,12 @@ def _run_chunks(
     except ImportFileError as exc:
         loader.add_error(ctx, 0, str(exc.message))
         return _finish(workspace, job, ctx, processed, ImportStatus.FAILED, actor)
+    except BaseException:
+        # The chunks written so far stay; keep what a rollback needs to find the tags this
+        # import created (they were committed ahead of the chunks that use them).
+        with suppress(DatabaseError):
+            ImportJob.objects.filter(pk=job.pk).update(result=_result(ctx))
+        raise
     if ctx.counts["created"] >= ANALYZE_AFTER:
         writer.refresh_statistics()
     return _finish(workspace, job, ctx, processed, ImportStatus.DONE, actor)
@@ -387,7 +398,7 @@ def _finish(
     job.unchanged_count = ctx.counts["unchanged"]
     job.error_count = ctx.counts["errors"]
     job.errors = ctx.errors[:MAX_STORED_ERRORS]
-    job.result = {**_summary(ctx), "created_tag_ids": ctx.created_tag_ids}
+    job.result = _result(ctx)
     job.finished_at = timezone.now()
     job.save()
     record_event(

@@ -16,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,7 @@ from terakoya.contacts.models import (
     Tag,
 )
 from terakoya.core.ids import ordered_public_ids, reserve_ticks
+from terakoya.core.write_pool import WritePool, helper_threads
 
 
 def _tick_time_sql(column: str) -> str:
@@ -554,12 +556,26 @@ def _lock_updates(cur: Any, plan: ChunkPlan) -> list[tuple[Any, ...]]:
 
 def refresh_statistics() -> None:
     """Let the query planner see the new rows right away instead of after autovacuum."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # Merge what is left in the trigram index's pending list now: searches scan it
-            # row by row until then, and only autovacuum would merge it otherwise.
-            cur.execute("SELECT gin_clean_pending_list('contact_search_trgm'::regclass)")
-            cur.execute("ANALYZE contacts_contact")
-            cur.execute("ANALYZE contacts_contacttag")
-        else:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
             cur.execute("PRAGMA optimize")
+        return
+    # Merge what is left in the trigram index's pending list now: searches scan it row by row
+    # until then, and only autovacuum would merge it otherwise. The contacts' ANALYZE (the
+    # longest step: search_text samples 500 buckets) runs meanwhile on a second connection.
+    pool: WritePool[None] = WritePool(helper_threads(2))
+    pool.submit(
+        partial(
+            _execute,
+            "SELECT gin_clean_pending_list('contact_search_trgm'::regclass)",
+            "ANALYZE contacts_contacttag",
+        )
+    )
+    pool.submit(partial(_execute, "ANALYZE contacts_contact"))
+    pool.close()
+
+
+def _execute(*statements: str) -> None:
+    with connection.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)

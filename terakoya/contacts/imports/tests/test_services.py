@@ -541,3 +541,40 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(workspace, 
     services.rollback_import(workspace, job, actor=owner)
     assert list(contacts.values_list("email", flat=True)) == ["p5@example.com"]
     assert not ContactTag.objects.filter(workspace=workspace).exists()
+
+
+def test_an_import_that_breaks_half_way_can_still_be_rolled_back(workspace, owner, monkeypatch):
+    # Given chunks of 2 rows, each chunk bringing a new tag, and a write that fails on the second
+    from terakoya.contacts.imports import writer
+
+    monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", 2)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    real_write = writer.write
+    calls: list[int] = []
+
+    def breaks_second_time(ctx, plan):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        real_write(ctx, plan)
+
+    monkeypatch.setattr(writer, "write", breaks_second_time)
+    text = "email,tags\na@example.com,first\nb@example.com,first\nc@example.com,second\n"
+
+    # When the import runs and fails on its second chunk (the task then marks it failed)
+    with pytest.raises(RuntimeError):
+        run_file(workspace, text, actor=owner, mapping={"tags": "tags"})
+    job = services.ImportJob.objects.get(workspace=workspace)
+    services.mark_failed(workspace, job.pk, "stopped")
+    job.refresh_from_db()
+
+    # Then the first chunk stayed, and the tags created so far are on record
+    assert sorted(Contact.objects.values_list("email", flat=True)) == [
+        "a@example.com",
+        "b@example.com",
+    ]
+    assert len(job.result["created_tag_ids"]) == 2
+    # and a rollback removes the contacts and both new tags, the unused one included
+    services.rollback_import(workspace, job, actor=owner)
+    assert not Contact.objects.filter(workspace=workspace).exists()
+    assert not Tag.objects.filter(workspace=workspace).exists()
