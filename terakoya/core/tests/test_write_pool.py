@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -48,18 +49,19 @@ def test_helpers_write_at_once_on_their_own_connections_in_order(workspace):
     assert threads == 2
     pool: WritePool[tuple[str, int]] = WritePool(threads)
     both_running = threading.Barrier(2, timeout=10)
+    alone = threading.Barrier(1)
 
-    def job(name: str) -> tuple[str, int]:
+    def job(name: str, barrier: threading.Barrier) -> tuple[str, int]:
         _tag(workspace, name)
-        both_running.wait()  # only passes when the two jobs run at the same time
+        barrier.wait()  # with both_running, passes only when the two jobs run at the same time
         with connection.cursor() as cur:
             cur.execute("SELECT pg_backend_pid()")
             return name, cur.fetchone()[0]
 
     # When two jobs are submitted, then a third once a helper is free
-    results = pool.submit(lambda: job("a")) + pool.submit(lambda: job("b"))
-    both_running = threading.Barrier(1)
-    results += pool.submit(lambda: job("c"))
+    results = pool.submit(lambda: job("a", both_running))
+    results += pool.submit(lambda: job("b", both_running))
+    results += pool.submit(lambda: job("c", alone))
     results += pool.close()
 
     # Then the results come back in submission order, from two other connections
@@ -70,13 +72,19 @@ def test_helpers_write_at_once_on_their_own_connections_in_order(workspace):
     assert len({pid for _name, pid in results[:2]}) == 2
     assert own not in {pid for _name, pid in results}
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["a", "b", "c"]
-    # and the helpers' connections are closed
+    # and the helpers' connections are closed (their backends exit a moment later)
+    assert _backends_gone([pid for _name, pid in results])
+
+
+def _backends_gone(pids: list[int]) -> bool:
+    deadline = time.monotonic() + 5
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)",
-            [[pid for _name, pid in results]],
-        )
-        assert cur.fetchone()[0] == 0
+        while time.monotonic() < deadline:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids])
+            if cur.fetchone()[0] == 0:
+                return True
+            time.sleep(0.02)
+    return False
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
