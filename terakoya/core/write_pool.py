@@ -47,8 +47,8 @@ class WritePool(Generic[T]):
         self._lock = threading.Lock()
 
     def submit(self, job: Callable[[], T]) -> list[T]:
-        """Start `job`; returns the results of earlier jobs that finished meanwhile, in the
-        order they were submitted. Waits while every helper is busy."""
+        """Start `job`. While every helper is busy, waits for the oldest job first and returns
+        the results of those it waited for, in the order they were submitted."""
         if self._executor is None:
             with transaction.atomic():
                 return [job()]
