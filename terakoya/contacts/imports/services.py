@@ -252,7 +252,7 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
     except ImportFileError as exc:
         raise ImportError_(exc.message)
     result = _summary(ctx)
-    ImportJob.objects.filter(pk=job.pk).update(
+    ImportJob.objects.filter(pk=job.pk, workspace=workspace).update(
         dry_run_result=result, status=ImportStatus.DRY_RUN, updated_at=timezone.now()
     )
     job.dry_run_result = result
@@ -339,7 +339,7 @@ def _run_chunks(
         if not lines:
             return
         processed += sum(lines)
-        ImportJob.objects.filter(pk=job.pk).update(
+        ImportJob.objects.filter(pk=job.pk, workspace=workspace).update(
             processed_rows=processed,
             created_count=ctx.counts["created"],
             updated_count=ctx.counts["updated"],
@@ -369,7 +369,7 @@ def _run_chunks(
         # The chunks written so far stay; keep what a rollback needs to find the tags this
         # import created (they were committed ahead of the chunks that use them).
         with suppress(DatabaseError):
-            ImportJob.objects.filter(pk=job.pk).update(result=_result(ctx))
+            ImportJob.objects.filter(pk=job.pk, workspace=workspace).update(result=_result(ctx))
         raise
     if ctx.counts["created"] >= ANALYZE_AFTER:
         writer.refresh_statistics()

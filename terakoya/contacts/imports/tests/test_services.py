@@ -478,7 +478,9 @@ def test_a_file_is_written_in_chunks_the_first_one_small(workspace, owner, monke
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_chunks_are_written_by_two_connections(workspace, owner, monkeypatch):
+def test_outside_a_transaction_chunks_are_written_by_two_connections(
+    workspace, other_workspace, owner, monkeypatch
+):
     # Given small chunks, a file of 11 rows (one an existing contact, one a repeated email),
     # an offer to grant and a consent column, and a note of which thread writes each chunk
     from terakoya.contacts.imports import writer
@@ -486,6 +488,8 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(workspace, 
     monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", 2)
     monkeypatch.setattr(services, "CHUNK_ROWS", 3)
     ContactFactory(workspace=workspace, email="p5@example.com", first_name="")
+    stranger = ContactFactory(workspace=other_workspace, email="p3@example.com", first_name="")
+    Tag.objects.create(workspace=other_workspace, name="vip")
     offer = Offer.objects.create(workspace=workspace, name="Course")
     threads: list[str] = []
     real_write = writer.write
@@ -536,6 +540,11 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(workspace, 
     ]
     assert ConsentEvent.objects.filter(contact__in=subscribed, method="import").count() == 5
     assert contacts.get(email="p5@example.com").first_name == "Name5"
+    # and the same email in another workspace was left alone, its tag not borrowed
+    stranger.refresh_from_db()
+    assert (stranger.first_name, stranger.consent_state) == ("", ConsentState.NEVER_SUBSCRIBED)
+    assert not ContactTag.objects.filter(contact=stranger).exists()
+    assert not ContactTag.objects.filter(workspace=workspace, tag__workspace=other_workspace)
 
     # and a rollback still removes exactly what the import added
     services.rollback_import(workspace, job, actor=owner)
