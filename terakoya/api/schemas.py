@@ -82,7 +82,7 @@ class ContactPage(Schema):
 
 
 class ContactIn(SafeSchema):
-    email: str = Field(..., max_length=254)
+    email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
     phone: str = Field("", max_length=40)
@@ -100,7 +100,7 @@ class ContactIn(SafeSchema):
 
 
 class ContactPatch(SafeSchema):
-    email: str | None = Field(None, max_length=254)
+    email: str | None = Field(None, max_length=254, json_schema_extra={"format": "email"})
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=40)
