@@ -18,7 +18,8 @@ from terakoya.accounts import services
 from terakoya.accounts.forms import CodeForm, EmailForm, NewPasswordForm, PasswordLoginForm
 from terakoya.accounts.sessions import current_account, log_in, log_out
 from terakoya.accounts.texts import page_texts
-from terakoya.core.ratelimit import RateLimited, client_ip
+from terakoya.core.client_ip import client_ip
+from terakoya.core.ratelimit import RateLimited
 from terakoya.portal.access import CustomerRequest, customer_center
 
 RESET_SESSION = "reset-token:{}"
