@@ -9,8 +9,8 @@ cache key, which every cache backend offers), and the count that is compared wit
 this window's hits plus the previous window's, weighted by how much of the previous window still
 lies within the last `window` seconds. So a burst at the end of one window is still counted at
 the start of the next (no doubled allowance at a boundary), and a block ends gradually rather
-than all at once on the hour. `retry_after` is the exact number of seconds until the next hit
-would be allowed again if nothing else is counted meanwhile.
+than all at once on the hour. A refused hit is not counted, so `retry_after` is the exact number
+of seconds until the next hit is allowed, however often the client retries meanwhile.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def _keys(limit: Limit, subject: str, now: float) -> tuple[str, str, float]:
 
 
 def _estimate(limit: Limit, current: int, previous: int, elapsed: float) -> float:
-    return current + previous * max(0.0, 1 - elapsed / limit.window)
+    # Rounded, so that float noise never decides a hit that lands exactly on the limit.
+    return round(current + previous * max(0.0, 1 - elapsed / limit.window), 9)
 
 
 def _wait(limit: Limit, current: int, previous: int, elapsed: float) -> int:
@@ -93,9 +94,15 @@ def hit(limit: Limit, subject: str) -> Verdict:
             current = 1
     previous = int(cache.get(previous_key) or 0)
     estimate = _estimate(limit, current, previous, elapsed)
-    allowed = estimate <= limit.limit
-    retry_after = _wait(limit, current, previous, elapsed) if not allowed else 0
-    return Verdict(allowed, math.ceil(estimate - 1e-9), max(1, retry_after))
+    if estimate <= limit.limit:
+        return Verdict(True, math.ceil(estimate - 1e-9), 1)
+    # A refused attempt is not counted: Retry-After stays true however often a client asks,
+    # and the limit still allows no more than `limit` attempts per window.
+    try:
+        current = cache.decr(key)
+    except ValueError:  # expired meanwhile
+        current = 0
+    return Verdict(False, math.ceil(estimate - 1e-9), _wait(limit, current, previous, elapsed))
 
 
 def peek(limit: Limit, subject: str) -> Verdict:

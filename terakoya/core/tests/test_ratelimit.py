@@ -19,17 +19,20 @@ def test_hits_are_allowed_up_to_the_limit_then_refused_until_retry_after() -> No
         clock.shift(10)
         verdict = hit(LIMIT, "1.2.3.4")
         # Then it is refused, with the seconds until the sliding window has room again:
-        # the four hits count fully until 12:01:00, then fade out over the next minute
+        # the three hits count fully until 12:01:00, then fade out over the next minute
         assert not verdict.allowed
-        assert verdict.retry_after == 80
+        assert verdict.retry_after == 70
         # And another subject is not affected
         assert hit(LIMIT, "5.6.7.8").allowed
         # And the clock-hour (here: minute) boundary alone does not start afresh
         clock.shift(51)
-        assert not peek(LIMIT, "1.2.3.4").allowed
-        # But Retry-After was exact: one second before it, still refused; at it, allowed
-        clock.shift(28)
-        assert not peek(LIMIT, "1.2.3.4").allowed
+        refused = hit(LIMIT, "1.2.3.4")
+        assert not refused.allowed
+        # And asking again does not push the end further away: it is the same moment
+        assert refused.retry_after == 70 - 51
+        # And Retry-After was exact: one second before it, still refused; at it, allowed
+        clock.shift(18)
+        assert not hit(LIMIT, "1.2.3.4").allowed
         clock.shift(1)
         assert peek(LIMIT, "1.2.3.4").allowed
         assert hit(LIMIT, "1.2.3.4").allowed
@@ -66,7 +69,7 @@ def test_enforce_raises_with_retry_after_and_reset_forgets() -> None:
         # When one more attempt is made, Then RateLimited says how long to wait
         with pytest.raises(RateLimited) as caught:
             enforce((LIMIT, "a@example.com"))
-        assert caught.value.retry_after == 90
+        assert caught.value.retry_after == 80
         assert not peek(LIMIT, "a@example.com").allowed
         # When staff reset it, Then attempts are allowed again
         reset(LIMIT, "a@example.com")
