@@ -234,6 +234,11 @@ SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL and env_bool("TERAKOYA_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed when
+# finding a client's IP for rate limits and logs (terakoya.core.client_ip). None by default.
+TERAKOYA_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("TERAKOYA_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE_SSL else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
 SECURE_HSTS_PRELOAD = SECURE_SSL

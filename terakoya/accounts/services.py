@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -31,7 +31,7 @@ from terakoya.accounts.models import (
 )
 from terakoya.activity.services import record_event
 from terakoya.contacts.models import Contact, normalize_email
-from terakoya.core.ratelimit import Limit, Verdict, enforce, hit, peek, reset
+from terakoya.core.ratelimit import Limit, enforce, hit, peek, reset
 from terakoya.workspaces.middleware import forget_hosts
 
 if TYPE_CHECKING:
@@ -44,11 +44,16 @@ MAX_CODE_TRIES = 5
 
 LOGIN_PER_IP = Limit("login-ip", 30, 15 * 60)
 LOGIN_PER_EMAIL = Limit("login-email", 10, 15 * 60)
+# Requests that send an email are limited per IP *and address*, so that one client behind a
+# shared office (or carrier) address cannot lock its neighbours out of recovery; the looser
+# per-IP ceiling only stops one client from mailing a whole contact list.
 CODE_REQUEST_PER_IP = Limit("code-request-ip", 10, 60 * 60)
+CODE_REQUEST_PER_IP_ALL = Limit("code-request-ip-all", 100, 60 * 60)
 CODE_REQUEST_PER_EMAIL = Limit("code-request-email", 5, 60 * 60)
 CODE_VERIFY_PER_IP = Limit("code-verify-ip", 30, 15 * 60)
 CODE_VERIFY_PER_EMAIL = Limit("code-verify-email", 15, 15 * 60)
 RESET_REQUEST_PER_IP = Limit("reset-request-ip", 10, 60 * 60)
+RESET_REQUEST_PER_IP_ALL = Limit("reset-request-ip-all", 100, 60 * 60)
 RESET_REQUEST_PER_EMAIL = Limit("reset-request-email", 5, 60 * 60)
 SMS_PER_PHONE = Limit("sms-phone", 5, 60 * 60)
 PHONE_VERIFY_PER_ACCOUNT = Limit("phone-verify-account", 5, 60 * 60)
@@ -58,6 +63,13 @@ EMAIL_LIMITS = (
     CODE_VERIFY_PER_EMAIL,
     RESET_REQUEST_PER_EMAIL,
 )
+# Keyed by the IP alone / by the IP and the customer's address.
+IP_LIMITS = (LOGIN_PER_IP, CODE_VERIFY_PER_IP, CODE_REQUEST_PER_IP_ALL, RESET_REQUEST_PER_IP_ALL)
+IP_EMAIL_LIMITS = (CODE_REQUEST_PER_IP, RESET_REQUEST_PER_IP)
+# The addresses a customer's recent attempts came from, so that staff "Unlock" can lift the
+# per-IP limits they hit (kept as long as the longest window, and its predecessor, counts).
+RECENT_IPS_SECONDS = 2 * max(limit.window for limit in IP_LIMITS + IP_EMAIL_LIMITS)
+RECENT_IPS_KEEP = 20
 
 # Verified against when the email is unknown, so both paths cost one argon2 verify.
 _DUMMY_HASH: list[str] = []
@@ -79,6 +91,51 @@ def _dummy_hash() -> str:
 
 def _subject(workspace: Workspace, value: str) -> str:
     return f"{workspace.pk}:{value}"
+
+
+def _ip_email_subject(workspace: Workspace, ip: str | None, email: str) -> str:
+    return f"{workspace.pk}:{ip or ''}|{normalize_email(email)}"
+
+
+def _recent_ips_key(workspace: Workspace, email: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(_subject(workspace, normalize_email(email)).encode()).hexdigest()[:32]
+    return f"rl-ips:{digest}"
+
+
+def _remember_ip(workspace: Workspace, email: str, ip: str | None) -> None:
+    """Note that an attempt for this address came from this IP (newest first, a few kept)."""
+    ip = _valid_ip(ip)
+    if not ip or not normalize_email(email):
+        return
+    from django.core.cache import cache
+
+    key = _recent_ips_key(workspace, email)
+    known = [found for found in (cache.get(key) or []) if found != ip]
+    cache.set(key, [ip, *known][:RECENT_IPS_KEEP], timeout=RECENT_IPS_SECONDS)
+
+
+def recent_ips(workspace: Workspace, contact: Contact) -> list[str]:
+    """The IPs of this customer's recent attempts: remembered ones, then logged logins."""
+    from django.core.cache import cache
+
+    found = list(cache.get(_recent_ips_key(workspace, contact.email)) or [])
+    since = timezone.now() - timedelta(seconds=RECENT_IPS_SECONDS)
+    logged = (
+        LoginAttempt.objects.with_scopes_disabled()
+        .filter(
+            workspace=workspace,
+            account__contact=contact,
+            created_at__gte=since,
+            ip__isnull=False,
+        )
+        .values_list("ip", flat=True)[:200]
+    )
+    for ip in logged:
+        if ip not in found:
+            found.append(str(ip))
+    return found
 
 
 # Every customer-center page asks for these; they ride along on the workspace object, which the
@@ -242,6 +299,7 @@ def login_with_password(
     workspace: Workspace, *, email: str, password: str, ip: str | None, user_agent: str = ""
 ) -> CustomerAccount | None:
     """The password login of the customer center. Raises RateLimited or AccountLocked."""
+    _remember_ip(workspace, email, ip)
     enforce(
         (LOGIN_PER_IP, _subject(workspace, ip or "")),
         (LOGIN_PER_EMAIL, _subject(workspace, normalize_email(email))),
@@ -343,8 +401,10 @@ def _issue_reset(workspace: Workspace, account: CustomerAccount) -> str:
 
 def request_password_reset(workspace: Workspace, *, email: str, ip: str | None) -> None:
     """ "Forgot password": the same for every email; only customers get an email."""
+    _remember_ip(workspace, email, ip)
     enforce(
-        (RESET_REQUEST_PER_IP, _subject(workspace, ip or "")),
+        (RESET_REQUEST_PER_IP, _ip_email_subject(workspace, ip, email)),
+        (RESET_REQUEST_PER_IP_ALL, _subject(workspace, ip or "")),
         (RESET_REQUEST_PER_EMAIL, _subject(workspace, normalize_email(email))),
     )
     with transaction.atomic():
@@ -425,8 +485,10 @@ def reset_password(
 
 def request_login_code(workspace: Workspace, *, email: str, ip: str | None) -> None:
     """Email a sign-in link (10 min) and a 6-digit code (4 min); the code also by SMS."""
+    _remember_ip(workspace, email, ip)
     enforce(
-        (CODE_REQUEST_PER_IP, _subject(workspace, ip or "")),
+        (CODE_REQUEST_PER_IP, _ip_email_subject(workspace, ip, email)),
+        (CODE_REQUEST_PER_IP_ALL, _subject(workspace, ip or "")),
         (CODE_REQUEST_PER_EMAIL, _subject(workspace, normalize_email(email))),
     )
     with transaction.atomic():
@@ -618,6 +680,7 @@ def verify_login_code(
     workspace: Workspace, *, email: str, code: str, ip: str | None, user_agent: str = ""
 ) -> CustomerAccount | None:
     """Sign in with the 6-digit code. Raises RateLimited."""
+    _remember_ip(workspace, email, ip)
     enforce(
         (CODE_VERIFY_PER_IP, _subject(workspace, ip or "")),
         (CODE_VERIFY_PER_EMAIL, _subject(workspace, normalize_email(email))),
@@ -780,24 +843,81 @@ def set_temporary_password(
     return TemporaryPassword(account=account, message=message, language=language)
 
 
-def rate_limit_state(workspace: Workspace, contact: Contact) -> list[tuple[Limit, Verdict]]:
-    """The limits that currently block this customer's email."""
-    subject = _subject(workspace, normalize_email(contact.email))
-    state = [(limit, peek(limit, subject)) for limit in EMAIL_LIMITS]
-    return [(limit, verdict) for limit, verdict in state if not verdict.allowed]
+@dataclass(frozen=True)
+class LimitBlock:
+    """One limit that currently stands between a customer and a login, in words."""
+
+    label: str
+    until: datetime
+    # The time in the workspace's time zone, as a staff member reads it ("12:34").
+    until_text: str
+
+
+def _limit_label(limit: Limit, *, ip: str = "", phone: str = "") -> str:
+    labels = {
+        LOGIN_PER_EMAIL.name: _("Too many password attempts"),
+        LOGIN_PER_IP.name: _("Too many password attempts from %(ip)s"),
+        CODE_REQUEST_PER_EMAIL.name: _("Too many sign-in code requests"),
+        CODE_REQUEST_PER_IP.name: _("Too many sign-in code requests from %(ip)s"),
+        CODE_REQUEST_PER_IP_ALL.name: _("Too many sign-in code requests from %(ip)s"),
+        CODE_VERIFY_PER_EMAIL.name: _("Too many wrong sign-in codes"),
+        CODE_VERIFY_PER_IP.name: _("Too many wrong sign-in codes from %(ip)s"),
+        RESET_REQUEST_PER_EMAIL.name: _("Too many password reset requests"),
+        RESET_REQUEST_PER_IP.name: _("Too many password reset requests from %(ip)s"),
+        RESET_REQUEST_PER_IP_ALL.name: _("Too many password reset requests from %(ip)s"),
+        SMS_PER_PHONE.name: _("Too many text messages to %(phone)s"),
+    }
+    return labels[limit.name] % {"ip": ip, "phone": phone}
+
+
+def _customer_limits(workspace: Workspace, contact: Contact) -> list[tuple[Limit, str, str, str]]:
+    """Every (limit, subject, ip, phone) that can block this customer's login or recovery."""
+    email = normalize_email(contact.email)
+    checks = [(limit, _subject(workspace, email), "", "") for limit in EMAIL_LIMITS]
+    for ip in recent_ips(workspace, contact):
+        checks += [(limit, _subject(workspace, ip), ip, "") for limit in IP_LIMITS]
+        checks += [
+            (limit, _ip_email_subject(workspace, ip, email), ip, "") for limit in IP_EMAIL_LIMITS
+        ]
+    if contact.phone:
+        checks.append((SMS_PER_PHONE, _subject(workspace, contact.phone), "", contact.phone))
+    return checks
+
+
+def rate_limit_state(workspace: Workspace, contact: Contact) -> list[LimitBlock]:
+    """The limits that currently block this customer (their address and recent IPs)."""
+    import zoneinfo
+
+    now = timezone.now()
+    try:
+        zone = zoneinfo.ZoneInfo(workspace.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    blocks = []
+    for limit, subject, ip, phone in _customer_limits(workspace, contact):
+        verdict = peek(limit, subject)
+        if not verdict.allowed:
+            label = _limit_label(limit, ip=ip, phone=phone)
+            until = now + timedelta(seconds=verdict.retry_after)
+            local = timezone.localtime(until, zone)
+            blocks.append(LimitBlock(label=label, until=until, until_text=local.strftime("%H:%M")))
+    return blocks
 
 
 @transaction.atomic
 def unlock_customer(workspace: Workspace, *, contact: Contact, actor: Any) -> None:
-    subject = _subject(workspace, normalize_email(contact.email))
-    for limit in EMAIL_LIMITS:
+    """Lift every limit between this customer and a login: their address, their phone, the
+    per-IP limits their recent attempts hit, and the durable password lock."""
+    lifted = _customer_limits(workspace, contact)
+    for limit, subject, _ip, _phone in lifted:
         reset(limit, subject)
-    if contact.phone:
-        reset(SMS_PER_PHONE, _subject(workspace, contact.phone))
     CustomerAccount.objects.with_scopes_disabled().filter(
         workspace=workspace, contact=contact
     ).update(failed_logins=0)
-    record_event(workspace, verb="account.unlocked", actor=actor, contact=contact)
+    ips = sorted({ip for _limit, _subject, ip, _phone in lifted if ip})
+    record_event(
+        workspace, verb="account.unlocked", actor=actor, contact=contact, data={"ips": ips}
+    )
 
 
 @transaction.atomic

@@ -18,13 +18,22 @@ from terakoya.accounts import services
 from terakoya.accounts.forms import CodeForm, EmailForm, NewPasswordForm, PasswordLoginForm
 from terakoya.accounts.sessions import current_account, log_in, log_out
 from terakoya.accounts.texts import page_texts
-from terakoya.core.ratelimit import RateLimited, client_ip
+from terakoya.core.client_ip import client_ip
+from terakoya.core.ratelimit import RateLimited
 from terakoya.portal.access import CustomerRequest, customer_center
 
 RESET_SESSION = "reset-token:{}"
 LINK_SESSION = "link-token:{}"
 CODE_EMAIL_SESSION = "code-email:{}"
 NEXT_SESSION = "login-next:{}"
+
+
+def login_failed_message() -> str:
+    """One answer for a wrong password, an unknown email and a locked account alike."""
+    return _(
+        "That email and password do not match, or password sign-in is paused for this account "
+        "after too many failed attempts. Please try again, or reset your password."
+    )
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -115,14 +124,12 @@ def login(request: CustomerRequest) -> HttpResponse:
         except RateLimited as exc:
             return too_many(request, exc)
         except services.AccountLocked:
-            error = _(
-                "Password login is locked for this account after too many failed attempts. "
-                "Sign in with a code sent by email, or reset your password."
-            )
+            # The same words as a wrong password: the answer must not confirm a guess.
+            error = login_failed_message()
         else:
             if account is not None:
                 return _after_login(request, account, next_url)
-            error = _("That email and password do not match. Please try again.")
+            error = login_failed_message()
     return render(
         request,
         "accounts/login.html",

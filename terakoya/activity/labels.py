@@ -10,6 +10,8 @@ VERB_LABELS = {
     "membership.added": _("Staff member added"),
     "staff.password_changed": _("Staff password changed"),
     "staff.logged_in": _("Staff member logged in"),
+    "staff.login_failed": _("Failed staff sign-in"),
+    "staff.login_locked": _("Staff sign-in paused after too many attempts"),
     "contact.created": _("Contact created"),
     "contact.merged": _("Contacts merged"),
     "contact.merge_undone": _("Contact merge undone"),

@@ -31,12 +31,13 @@ from terakoya.catalog.services import create_offer, grant_offer, revoke_offer, u
 from terakoya.contacts import services
 from terakoya.contacts.models import Contact, ContactTag, CreatedVia, Tag
 from terakoya.contacts.queries import contact_queryset
+from terakoya.core.client_ip import client_ip
 
 router = Router(tags=["contacts"])
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _actor(request: HttpRequest) -> str:

@@ -50,6 +50,7 @@ from terakoya.contacts.queries import (
     preset_counts,
     with_member_flag,
 )
+from terakoya.core.client_ip import client_ip
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
 
@@ -57,7 +58,7 @@ PAGE_SIZE = 50
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:

@@ -1,8 +1,16 @@
-"""Fixed-window rate limits on Django's cache (locmem/database embedded, Redis in production).
+"""Sliding-window rate limits on Django's cache (locmem/database embedded, Redis in production).
 
 `hit(key, limit, window)` counts one attempt and says whether it is allowed; `peek` only looks;
 `reset` forgets a key (staff "unlock"). Keys are hashed, so emails and IPs never sit in the cache
-in clear. A window is aligned to the clock, so `Retry-After` is the time to the window's end.
+in clear.
+
+A sliding-window counter: hits are counted per clock-aligned window (one atomic `incr` on one
+cache key, which every cache backend offers), and the count that is compared with the limit is
+this window's hits plus the previous window's, weighted by how much of the previous window still
+lies within the last `window` seconds. So a burst at the end of one window is still counted at
+the start of the next (no doubled allowance at a boundary), and a block ends gradually rather
+than all at once on the hour. A refused hit is not counted, so `retry_after` is the exact number
+of seconds until the next hit is allowed, however often the client retries meanwhile.
 """
 
 from __future__ import annotations
@@ -13,7 +21,6 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -38,38 +45,78 @@ class RateLimited(Exception):  # noqa: N818 - reads better at the raise site
         self.retry_after = max(1, int(retry_after))
 
 
-def _cache_key(limit: Limit, subject: str, now: float) -> tuple[str, int]:
-    window_start = int(now // limit.window) * limit.window
+def _keys(limit: Limit, subject: str, now: float) -> tuple[str, str, float]:
+    """(this window's key, the previous window's key, seconds into this window)."""
+    start = int(now // limit.window) * limit.window
     digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
-    return f"rl:{limit.name}:{digest}:{window_start}", window_start + limit.window
+    base = f"rl:{limit.name}:{digest}:"
+    return f"{base}{start}", f"{base}{start - limit.window}", now - start
+
+
+def _estimate(limit: Limit, current: int, previous: int, elapsed: float) -> float:
+    # Rounded, so that float noise never decides a hit that lands exactly on the limit.
+    return round(current + previous * max(0.0, 1 - elapsed / limit.window), 9)
+
+
+def _wait(limit: Limit, current: int, previous: int, elapsed: float) -> int:
+    """Seconds until the estimate falls to `limit - 1` (room for one more hit)."""
+    room = limit.limit - 1
+    if current <= room:
+        if previous <= 0 or _estimate(limit, current, previous, elapsed) <= room:
+            return 0
+        # The previous window's weight shrinks until it fits beside this window's hits.
+        seconds = limit.window * (1 - (room - current) / previous) - elapsed
+    else:
+        # Only once this window is the previous one, and has lost enough weight.
+        seconds = (limit.window - elapsed) + limit.window * (1 - room / current)
+    return max(1, math.ceil(seconds - 1e-9))
+
+
+def _read(limit: Limit, subject: str, now: float) -> tuple[int, int, float]:
+    key, previous_key, elapsed = _keys(limit, subject, now)
+    found = cache.get_many([key, previous_key])
+    return int(found.get(key) or 0), int(found.get(previous_key) or 0), elapsed
 
 
 def hit(limit: Limit, subject: str) -> Verdict:
     """Count one attempt for `subject` (an IP, an email, a phone…)."""
     now = time.time()
-    key, window_end = _cache_key(limit, subject, now)
-    ttl = max(1, math.ceil(window_end - now))
+    key, previous_key, elapsed = _keys(limit, subject, now)
+    # A window's count is needed until the end of the window after it.
+    ttl = max(1, math.ceil(2 * limit.window - elapsed))
     if cache.add(key, 1, timeout=ttl):
-        count = 1
+        current = 1
     else:
         try:
-            count = cache.incr(key)
+            current = cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=ttl)
-            count = 1
-    return Verdict(count <= limit.limit, count, ttl)
+            current = 1
+    previous = int(cache.get(previous_key) or 0)
+    estimate = _estimate(limit, current, previous, elapsed)
+    if estimate <= limit.limit:
+        return Verdict(True, math.ceil(estimate - 1e-9), 1)
+    # A refused attempt is not counted: Retry-After stays true however often a client asks,
+    # and the limit still allows no more than `limit` attempts per window.
+    try:
+        current = cache.decr(key)
+    except ValueError:  # expired meanwhile
+        current = 0
+    return Verdict(False, math.ceil(estimate - 1e-9), _wait(limit, current, previous, elapsed))
 
 
 def peek(limit: Limit, subject: str) -> Verdict:
-    now = time.time()
-    key, window_end = _cache_key(limit, subject, now)
-    count = int(cache.get(key) or 0)
-    return Verdict(count < limit.limit, count, max(1, math.ceil(window_end - now)))
+    """Would one more hit be allowed now? (Counts nothing.)"""
+    current, previous, elapsed = _read(limit, subject, time.time())
+    estimate = _estimate(limit, current, previous, elapsed)
+    allowed = estimate + 1 <= limit.limit
+    retry_after = _wait(limit, current, previous, elapsed) if not allowed else 0
+    return Verdict(allowed, math.ceil(estimate - 1e-9), max(1, retry_after))
 
 
 def reset(limit: Limit, subject: str) -> None:
-    key, _end = _cache_key(limit, subject, time.time())
-    cache.delete(key)
+    key, previous_key, _elapsed = _keys(limit, subject, time.time())
+    cache.delete_many([key, previous_key])
 
 
 def enforce(*checks: tuple[Limit, str]) -> None:
@@ -83,7 +130,3 @@ def enforce(*checks: tuple[Limit, str]) -> None:
             worst = max(worst, verdict.retry_after)
     if worst:
         raise RateLimited(worst)
-
-
-def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")

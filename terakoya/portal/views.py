@@ -13,7 +13,8 @@ from terakoya.accounts import services
 from terakoya.accounts.forms import ChangePasswordForm, NewPasswordForm, PhoneCodeForm, PhoneForm
 from terakoya.accounts.sessions import log_in, log_out
 from terakoya.accounts.views import safe_next, too_many
-from terakoya.core.ratelimit import Limit, RateLimited, client_ip, enforce
+from terakoya.core.client_ip import client_ip
+from terakoya.core.ratelimit import Limit, RateLimited, enforce
 from terakoya.portal.access import CustomerRequest, customer_required
 
 PHONE_SESSION = "phone-pending:{}"

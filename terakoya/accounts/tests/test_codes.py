@@ -216,6 +216,18 @@ def test_code_requests_and_guesses_are_rate_limited(workspace):
     assert guesses[-1] == 429
 
 
+def test_a_neighbour_on_a_shared_ip_cannot_lock_a_customer_out_of_codes(workspace):
+    # Given someone at a shared office IP asking for codes for ten other addresses
+    make_customer(workspace)
+    office = "198.51.100.21"
+    assert all(
+        _ask(Client(REMOTE_ADDR=office), f"c{i}@example.com").status_code == 302 for i in range(10)
+    )
+    # When the customer asks for their own code from the same IP, Then it is sent
+    assert _ask(Client(REMOTE_ADDR=office)).status_code == 302
+    assert latest_email(workspace, "accounts.login_code").to_email == EMAIL
+
+
 def test_the_code_goes_by_sms_only_to_a_verified_phone(
     workspace, django_capture_on_commit_callbacks
 ):

@@ -114,7 +114,7 @@ def test_after_100_consecutive_failures_password_login_stops_but_the_email_code_
     # Then even the right password no longer logs in
     response = login(portal_client, "hanako@example.com")
     assert response.status_code == 200
-    assert "locked" in response.content.decode()
+    assert "password sign-in is paused" in response.content.decode()
     assert "customer:" not in str(dict(portal_client.session))
     # But the email code does, and clears the lock
     portal_client.post("/login/code/", {"email": "hanako@example.com"})
@@ -125,6 +125,30 @@ def test_after_100_consecutive_failures_password_login_stops_but_the_email_code_
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.failed_logins == 0
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_while_locked_the_right_and_a_wrong_password_get_the_same_answer(workspace, language):
+    # Given a customer whose password login is locked after 100 failures in a row
+    account = make_customer(workspace)
+    CustomerAccount.objects.filter(pk=account.pk).update(failed_logins=LOCKOUT_THRESHOLD)
+    right, wrong = Client(), Client()
+    for client in (right, wrong):
+        client.cookies["terakoya_language"] = language
+    # When someone tries the right password, and someone else a wrong one
+    with_right = login(right, "hanako@example.com", PASSWORD, REMOTE_ADDR="10.7.0.1")
+    with_wrong = login(wrong, "hanako@example.com", "a wrong guess", REMOTE_ADDR="10.7.0.2")
+    # Then status and body are byte for byte the same (apart from the CSRF token)
+    assert comparable(with_right) == comparable(with_wrong)
+    assert with_right.status_code == 200
+    assert "customer:" not in str(dict(right.session))
+    # And it is the same answer an unknown email gets
+    unknown = Client()
+    unknown.cookies["terakoya_language"] = language
+    with_unknown = login(unknown, "nobody@example.com", PASSWORD, REMOTE_ADDR="10.7.0.3")
+    assert comparable(with_unknown, "nobody@example.com") == comparable(
+        with_right, "hanako@example.com"
+    )
 
 
 def test_a_success_resets_the_consecutive_failure_count(workspace):

@@ -197,6 +197,23 @@ def test_reset_requests_are_rate_limited(workspace):
     assert statuses[5] == 429
 
 
+def test_a_neighbour_on_a_shared_ip_cannot_lock_a_customer_out_of_recovery(workspace):
+    # Given an office where everybody shares one public IP, and someone there asking for
+    # reset links for ten other addresses
+    make_customer(workspace)
+    office = "198.51.100.20"
+    for i in range(10):
+        response = Client(REMOTE_ADDR=office).post(
+            "/password/forgot/", {"email": f"colleague{i}@example.com"}
+        )
+        assert response.status_code == 302
+    # When the customer asks for their own link from the same IP
+    response = Client(REMOTE_ADDR=office).post("/password/forgot/", {"email": "hanako@example.com"})
+    # Then it goes out
+    assert response.status_code == 302
+    assert latest_email(workspace, "accounts.password_reset").to_email == "hanako@example.com"
+
+
 def test_reset_pages_follow_the_customers_language(workspace):
     make_customer(workspace, language="ja")
     _request_reset(Client())

@@ -111,7 +111,9 @@ def test_login_activity_shows_logins_and_lets_staff_unlock(workspace, owner_clie
         login(Client(REMOTE_ADDR=f"10.0.0.{i}"), "hanako@example.com", "wrong guess")
     CustomerAccount.objects.filter(pk=account.pk).update(failed_logins=LOCKOUT_THRESHOLD)
     page = owner_client.get(_access(workspace, account.contact)).content.decode()
-    assert "Rate-limited" in page
+    # The limits are told in words with a clock time, never internal names or seconds
+    assert "Too many password attempts — blocked until " in page
+    assert "login-email" not in page and "seconds" not in page
     assert "locked" in page
     assert page.count("Failed") >= 10
     # When staff unlock
@@ -202,3 +204,55 @@ def test_a_contact_without_account_gets_one_on_reset(workspace, owner_client):
     owner_client.post(_access(workspace, contact) + "send-reset/")
     assert CustomerAccount.objects.filter(contact=contact).exists()
     assert latest_email(workspace, "accounts.password_reset").to_email == "fresh@example.com"
+
+
+OFFICE = "203.0.113.7"
+
+
+def _forgot(email: str = "hanako@example.com", *, host: str = "127.0.0.1", ip: str = OFFICE):
+    return Client(HTTP_HOST=host, REMOTE_ADDR=ip).post("/password/forgot/", {"email": email})
+
+
+def _ask_code(email: str = "hanako@example.com", *, host: str = "127.0.0.1", ip: str = OFFICE):
+    return Client(HTTP_HOST=host, REMOTE_ADDR=ip).post("/login/code/", {"email": email})
+
+
+def test_unlock_lifts_the_per_ip_reset_and_code_limits_the_customer_hit(
+    workspace, other_workspace, owner_client
+):
+    # Given a customer who asked for reset links and sign-in codes again and again from one IP
+    account = make_customer(workspace)
+    make_customer(other_workspace)  # the same person, customer of another workspace too
+    resets = [_forgot().status_code for _ in range(11)]
+    codes = [_ask_code().status_code for _ in range(11)]
+    assert resets[-1] == 429 and codes[-1] == 429
+    # And the same in the other workspace
+    assert [_forgot(host=other_workspace.host).status_code for _ in range(11)][-1] == 429
+    # Then the login-access panel says what blocks them, in words, until when
+    page = owner_client.get(_access(workspace, account.contact)).content.decode()
+    assert "Too many password reset requests — blocked until " in page
+    assert f"Too many password reset requests from {OFFICE} — blocked until " in page
+    assert f"Too many sign-in code requests from {OFFICE} — blocked until " in page
+    assert "reset-request-ip" not in page and "seconds" not in page
+    # When staff unlock
+    response = owner_client.post(_access(workspace, account.contact) + "unlock/")
+    assert response.status_code == 302
+    # Then the customer can ask for a reset link and a code again, from the same IP
+    assert _forgot().status_code == 302
+    assert _ask_code().status_code == 302
+    page = owner_client.get(_access(workspace, account.contact)).content.decode()
+    assert "Not rate-limited or locked." in page
+    event = ActivityEvent.objects.get(verb="account.unlocked")
+    assert event.data == {"ips": [OFFICE]}
+    # But the other workspace's limits on the same person stand
+    assert _forgot(host=other_workspace.host).status_code == 429
+
+
+def test_the_panel_shows_limits_in_japanese(workspace, owner_client):
+    account = make_customer(workspace)
+    for _ in range(6):
+        _forgot()
+    owner_client.cookies["terakoya_language"] = "ja"
+    page = owner_client.get(_access(workspace, account.contact)).content.decode()
+    assert "パスワード再設定の依頼が多すぎます" in page
+    assert "までブロック中" in page
