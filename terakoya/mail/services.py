@@ -131,7 +131,9 @@ def send_outbox_message_now(workspace: Workspace, message_id: int) -> str:
         message.lease_until = now + SENDING_LEASE
         if not message.message_id:
             message.message_id = make_msgid(domain=workspace.host.split(":")[0] or "localhost")
-        message.save(update_fields=["status", "attempts", "lease_until", "message_id", "updated_at"])
+        message.save(
+            update_fields=["status", "attempts", "lease_until", "message_id", "updated_at"]
+        )
     # Every write below holds only while this claim does: if the lease ran out and another
     # worker claimed the message again, this worker's late result changes nothing.
     claim = OutboxMessage.objects.filter(

@@ -11,8 +11,8 @@ from terakoya.accounts.models import CustomerAccount, LoginToken, SmsMessage, To
 from terakoya.accounts.services import MAX_CODE_TRIES, issue_login_code
 from terakoya.accounts.tests.factories import (
     code_in,
-    delivered_text,
     comparable,
+    delivered_text,
     latest_email,
     link_in,
     make_customer,
