@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 
 from terakoya.mail.models import OutboxMessage
+from terakoya.mail.secrets import Secret
 from terakoya.mail.services import queue_email
 
 if TYPE_CHECKING:
@@ -18,7 +19,11 @@ def send_double_opt_in_email(
     workspace: Workspace, *, contact: Contact, raw_token: str
 ) -> OutboxMessage:
     """Asks the contact to confirm, with one button on our page, that they want marketing email."""
-    url = workspace.absolute_url(reverse("contacts_public:confirm_subscription", args=[raw_token]))
+    # The token is sealed in the outbox: staff never see a link that could subscribe the contact.
+    token = Secret(raw_token)
+    url = workspace.absolute_url(
+        reverse("contacts_public:confirm_subscription", args=[token.placeholder])
+    )
     language = contact.preferred_language(workspace.default_language)
     return queue_email(
         workspace,
@@ -28,4 +33,5 @@ def send_double_opt_in_email(
         context={"confirm_url": url, "name": contact.name_for(language)},
         language=language,
         contact=contact,
+        secrets=[token],
     )

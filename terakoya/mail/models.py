@@ -38,6 +38,14 @@ class OutboxMessage(WorkspaceOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # While `sending`: the worker holding the message must finish by then, else the sweep puts
+    # it back in the queue (same Message-ID, so a receiving server can drop a duplicate).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The subject and bodies above hold placeholders where the email has secrets (links,
+    # codes, temporary passwords): `secret_slots` lists them (placeholder, state lookup) and
+    # `sealed_secrets` holds their values encrypted until delivery (terakoya.mail.secrets).
+    secret_slots = models.JSONField(default=list, blank=True)
+    sealed_secrets = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,7 +6,7 @@ from django_tasks import task
 
 from terakoya.core.scheduler import periodic
 from terakoya.core.tasks import workspace_task
-from terakoya.mail.services import due_messages, send_outbox_message_now
+from terakoya.mail.services import due_messages, release_stale_sends, send_outbox_message_now
 from terakoya.workspaces.models import Workspace
 
 
@@ -18,7 +18,9 @@ def send_outbox_message(workspace: Workspace, message_id: int) -> str:
 @periodic(every=timedelta(minutes=1))
 @task()
 def sweep_outbox() -> int:
-    """Re-enqueue due messages, so a lost enqueue or a backend without deferral loses nothing."""
+    """Re-queue messages whose sending worker died, then re-enqueue every due message, so a
+    killed worker, a lost enqueue or a backend without deferral loses nothing."""
+    release_stale_sends()
     due = due_messages()
     for workspace_id, message_id in due:
         send_outbox_message.enqueue(workspace_id, message_id)
