@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.static import serve
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -15,6 +17,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def live(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Touches no database (also the benchmarks' baseline)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def public_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Public files (logos) under MEDIA_URL, from the public folders of MEDIA_ROOT only.
+
+    Private uploads live elsewhere (TERAKOYA_PRIVATE_ROOT) and have no URL at all; this view
+    still refuses every folder that is not declared public. In production the proxy in front
+    serves these folders itself (docs/operations.md)."""
+    folder, _slash, rest = path.partition("/")
+    if folder not in settings.TERAKOYA_PUBLIC_MEDIA_DIRS or not rest:
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)  # type: ignore[no-any-return]
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
