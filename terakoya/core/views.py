@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import posixpath
+from pathlib import Path
+
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -26,9 +29,12 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     still refuses every folder that is not declared public. In production the proxy in front
     serves these folders itself (docs/operations.md)."""
     folder, _slash, rest = path.partition("/")
-    if folder not in settings.TERAKOYA_PUBLIC_MEDIA_DIRS or not rest:
+    # Only plain paths: "logos/../imports/x.csv" or "logos//x" are not a public file's name.
+    if folder not in settings.TERAKOYA_PUBLIC_MEDIA_DIRS or posixpath.normpath(path) != path:
         raise Http404
-    return serve(request, path, document_root=settings.MEDIA_ROOT)  # type: ignore[no-any-return]
+    # Rooted at the folder itself, so nothing outside it can be reached.
+    folder_root = Path(settings.MEDIA_ROOT) / folder
+    return serve(request, rest, document_root=folder_root)  # type: ignore[no-any-return]
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
