@@ -37,11 +37,15 @@ SENDFILE_MODES = ("", "nginx", "apache")
 class PrivateStorage(FileSystemStorage):
     """The local private storage: ``settings.TERAKOYA_PRIVATE_ROOT``, and no URLs."""
 
+    def __init__(self, location: Any = None, **kwargs: Any) -> None:
+        self._private_location = location
+        super().__init__(location=location, **kwargs)
+
     @cached_property
     def base_location(self) -> Any:
-        return self._value_or_setting(self._location, settings.TERAKOYA_PRIVATE_ROOT)
+        return self._value_or_setting(self._private_location, settings.TERAKOYA_PRIVATE_ROOT)
 
-    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
+    def _clear_cached_properties(self, setting: Any, **kwargs: Any) -> None:
         super()._clear_cached_properties(setting, **kwargs)
         if setting == "TERAKOYA_PRIVATE_ROOT":
             self.__dict__.pop("base_location", None)

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.static import serve
 
@@ -22,7 +23,7 @@ def live(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-def public_media(request: HttpRequest, path: str) -> HttpResponse:
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Public files (logos) under MEDIA_URL, from the public folders of MEDIA_ROOT only.
 
     Private uploads live elsewhere (TERAKOYA_PRIVATE_ROOT) and have no URL at all; this view
@@ -34,7 +35,7 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404
     # Rooted at the folder itself, so nothing outside it can be reached.
     folder_root = Path(settings.MEDIA_ROOT) / folder
-    return serve(request, rest, document_root=folder_root)  # type: ignore[no-any-return]
+    return serve(request, rest, document_root=str(folder_root))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -165,7 +164,7 @@ def errors(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRe
 
 
 @staff_view(roles=IMPORTERS)
-def download_file(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponseBase:
+def download_file(request: HttpRequest, workspace: Workspace, public_id: str) -> Any:
     """The uploaded file itself, for owners and admins of its workspace: private files have no
     URL of their own (another workspace's import, or a purged file, is a 404)."""
     job = _job(workspace, public_id)
