@@ -4,6 +4,8 @@ download it through the dashboard, nobody else does."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -175,3 +177,57 @@ def test_with_apache_sendfile_the_server_gets_the_absolute_path(workspace, owner
     assert path.is_absolute() and path.read_bytes() == CSV
     assert path.is_relative_to(Path(settings.TERAKOYA_PRIVATE_ROOT).resolve())
     assert response.content == b""
+
+
+PRODUCTION_PROBE = """
+import io, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+from django_scopes import scopes_disabled
+from terakoya.contacts.imports import services
+from terakoya.workspaces.models import Workspace
+
+call_command("migrate", verbosity=0)
+with scopes_disabled():
+    workspace = Workspace.objects.create(name="A", slug="a", is_default=True)
+    job = services.create_import(
+        workspace,
+        uploaded_file=io.BytesIO(b"email\\nsecret@example.com\\n"),
+        filename="contacts.csv",
+        actor=None,
+    )
+client = Client()
+for path in (f"/media/{job.file.name}", f"/media/public/{job.file.name}"):
+    response = client.get(path)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    print(path, response.status_code, b"secret@example.com" in body)
+"""
+
+
+def test_with_debug_off_no_media_url_gives_an_upload_away(tmp_path):
+    # given a Terakoya process with TERAKOYA_DEBUG=0, its own data directory and an upload
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(settings.BASE_DIR)),
+        "DJANGO_SETTINGS_MODULE": "terakoya.settings",
+        "SECRET_KEY": "a-long-random-production-like-secret-key-0123456789abcdef",
+        "TERAKOYA_DEBUG": "0",
+        "TERAKOYA_TESTING": "1",
+        "TERAKOYA_DATA_DIR": str(tmp_path),
+    }
+    # when a visitor asks for it under /media/ the way the upload used to be served
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # then every answer is a 404 that does not contain the contact
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert len(lines) == 2
+    assert all(status == "404" and leaked == "False" for _path, status, leaked in lines)
