@@ -28,6 +28,7 @@ def _scopes_disabled_for_test_code() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TERAKOYA_PRIVATE_ROOT = tmp_path / "private"
 
 
 @pytest.fixture

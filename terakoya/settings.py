@@ -271,10 +271,23 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "terakoya" / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-MEDIA_URL = "/media/"
+# Public files only (workspace logos), served under MEDIA_URL from these folders of MEDIA_ROOT.
+MEDIA_URL = "/media/public/"
 MEDIA_ROOT = Path(os.environ.get("TERAKOYA_MEDIA_ROOT", VAR_DIR / "media"))
+TERAKOYA_PUBLIC_MEDIA_DIRS = ("logos",)
+# Private uploads (imports, downloads, attachments): never served by URL, only through views
+# that check workspace and role (terakoya/core/private_files.py).
+TERAKOYA_PRIVATE_ROOT = Path(os.environ.get("TERAKOYA_PRIVATE_ROOT", VAR_DIR / "private"))
+# "nginx" (X-Accel-Redirect) or "apache" (X-Sendfile): the web server sends protected files.
+TERAKOYA_SENDFILE = os.environ.get("TERAKOYA_SENDFILE", "").strip().lower()
+if TERAKOYA_SENDFILE not in ("", "nginx", "apache"):
+    raise RuntimeError("TERAKOYA_SENDFILE must be empty, 'nginx' or 'apache' (see README.md).")
+TERAKOYA_SENDFILE_PREFIX = os.environ.get("TERAKOYA_SENDFILE_PREFIX", "/protected/")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The default is private: a file field that names no storage is never public.
+    "default": {"BACKEND": "terakoya.core.private_files.PrivateStorage"},
+    "private": {"BACKEND": "terakoya.core.private_files.PrivateStorage"},
+    "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

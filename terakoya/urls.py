@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import include, path
-from django.views.static import serve
 
 from terakoya.core import views as core_views
 
@@ -14,7 +13,8 @@ urlpatterns = [
     path("", include("terakoya.accounts.urls")),
     path("", include("terakoya.contacts.portal_urls")),
     path("", include("terakoya.portal.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Public files only (logos); private uploads have no URL (terakoya/core/private_files.py).
+    path(settings.MEDIA_URL.lstrip("/") + "<path:path>", core_views.public_media),
 ]
 
 handler400 = "terakoya.core.views.bad_request"

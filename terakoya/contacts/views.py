@@ -51,6 +51,7 @@ from terakoya.contacts.queries import (
     with_member_flag,
 )
 from terakoya.core.client_ip import client_ip
+from terakoya.core.streaming import streaming_response
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
 
@@ -422,14 +423,15 @@ def segment_delete(request: HttpRequest, workspace: Workspace, segment_id: str) 
 
 
 def _export_response(workspace: Workspace, qs: Any, bom: bool) -> StreamingHttpResponse:
+    # The rows are read while the server sends them, after this view (and its workspace
+    # scope) returned: streaming_response keeps the scope until the last row.
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(
-        export_rows(qs, bom=bom), content_type="text/csv; charset=utf-8"
+    return streaming_response(
+        workspace,
+        export_rows(qs, bom=bom),
+        content_type="text/csv; charset=utf-8",
+        filename=f"contacts-{workspace.slug}-{stamp}.csv",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="contacts-{workspace.slug}-{stamp}.csv"'
-    )
-    return response
 
 
 @staff_view()

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import posixpath
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views.static import serve
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -15,6 +21,21 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def live(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Touches no database (also the benchmarks' baseline)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Public files (logos) under MEDIA_URL, from the public folders of MEDIA_ROOT only.
+
+    Private uploads live elsewhere (TERAKOYA_PRIVATE_ROOT) and have no URL at all; this view
+    still refuses every folder that is not declared public. In production the proxy in front
+    serves these folders itself (docs/operations.md)."""
+    folder, _slash, rest = path.partition("/")
+    # Only plain paths: "logos/../imports/x.csv" or "logos//x" are not a public file's name.
+    if folder not in settings.TERAKOYA_PUBLIC_MEDIA_DIRS or posixpath.normpath(path) != path:
+        raise Http404
+    # Rooted at the folder itself, so nothing outside it can be reached.
+    folder_root = Path(settings.MEDIA_ROOT) / folder
+    return serve(request, rest, document_root=str(folder_root))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

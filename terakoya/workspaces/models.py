@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from terakoya.core.models import WorkspaceOwned
+from terakoya.core.private_files import public_storage
 
 LANGUAGE_CHOICES = [("ja", _("Japanese")), ("en", _("English"))]
 SLUG_VALIDATOR = RegexValidator(
@@ -64,7 +65,8 @@ class Workspace(models.Model):
         validators=[SLUG_VALIDATOR, validate_slug_not_reserved],
         help_text=_("Used in the dashboard URL and in <address>.<base domain>."),
     )
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # The one public upload: served under MEDIA_URL (see core.private_files).
+    logo = models.ImageField(_("logo"), upload_to="logos/", storage=public_storage, blank=True)
     default_language = models.CharField(
         _("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="ja"
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from terakoya.core.models import WorkspaceOwned
+from terakoya.core.private_files import RandomName, private_storage
 
 
 class ImportStatus(models.TextChoices):
@@ -25,7 +26,9 @@ class ImportJob(WorkspaceOwned):
     status = models.CharField(
         max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
-    file = models.FileField(upload_to="imports/")
+    # Private: a random name in the private storage, downloaded only through the dashboard
+    # (views.download_file); original_name is what the person called it.
+    file = models.FileField(upload_to=RandomName("imports"), storage=private_storage)
     original_name = models.CharField(max_length=255, blank=True)
     encoding = models.CharField(max_length=20, blank=True)
     # Another platform's export recognised from its headers ("kajabi", "ghost"), or "".

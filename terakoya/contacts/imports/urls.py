@@ -13,5 +13,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:public_id>/run/", views.run, name="run"),
     path("<str:public_id>/progress/", views.progress, name="progress"),
     path("<str:public_id>/errors.csv", views.errors, name="errors"),
+    path("<str:public_id>/file/", views.download_file, name="file"),
     path("<str:public_id>/rollback/", views.rollback, name="rollback"),
 ]

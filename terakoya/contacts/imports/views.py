@@ -16,6 +16,7 @@ from terakoya.contacts.imports import services
 from terakoya.contacts.imports.forms import MappingForm, UploadForm
 from terakoya.contacts.imports.models import ImportJob, ImportStatus
 from terakoya.contacts.imports.parsing import FIELDS, ImportFileError, iter_rows
+from terakoya.core.private_files import protected_file_response
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Role, Workspace
 
@@ -127,6 +128,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         "status": services.import_status(job),
         "error_list": list(services.error_rows(job, limit=50)) if job.error_count else [],
         "can_roll_back": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "file_keep_days": services.FILE_KEEP_DAYS,
     }
 
 
@@ -159,6 +161,16 @@ def errors(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRe
     response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.public_id}-errors.csv"'
     return response
+
+
+@staff_view(roles=IMPORTERS)
+def download_file(request: HttpRequest, workspace: Workspace, public_id: str) -> Any:
+    """The uploaded file itself, for owners and admins of its workspace: private files have no
+    URL of their own (another workspace's import, or a purged file, is a 404)."""
+    job = _job(workspace, public_id)
+    return protected_file_response(
+        job.file, filename=job.original_name or "contacts.csv", content_type="text/csv"
+    )
 
 
 @require_POST

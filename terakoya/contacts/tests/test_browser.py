@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from terakoya.contacts.models import ConsentState, Contact
@@ -71,3 +73,34 @@ def test_a_search_in_a_large_workspace_shows_its_count_once_the_page_is_up(
     page.get_by_text("5 contacts").wait_for()
     assert page.get_by_text("Page 1").is_visible()
     screenshot(page, "contacts-deferred-count")
+
+
+def test_staff_click_export_and_the_downloaded_file_has_every_contact(
+    page, live_server, workspace, owner, other_workspace
+):
+    # Given 25 contacts with Japanese names, and one in another workspace
+    from terakoya.core.factories import ContactFactory
+
+    for i in range(25):
+        ContactFactory(
+            workspace=workspace, email=f"m{i}@example.com", first_name="花子", last_name=f"山田{i}"
+        )
+    ContactFactory(workspace=other_workspace, email="stranger@example.com")
+    page.goto("/dashboard/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/dashboard/{workspace.slug}/")
+    page.get_by_role("link", name="Contacts").click()
+    # When they click "Export CSV" and the browser saves the file
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV", exact=True).click()
+    download = download_info.value
+    assert download.failure() is None
+    body = Path(download.path()).read_text(encoding="utf-8")
+    # Then the file has the header and all 25 rows, names intact, and nobody else
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("Email,") and len(lines) == 26
+    assert all(f"m{i}@example.com,花子,山田{i}," in body for i in range(25))
+    assert "stranger@example.com" not in body
+    assert download.suggested_filename.startswith(f"contacts-{workspace.slug}-")

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from terakoya.activity.models import ActivityEvent
@@ -48,11 +49,14 @@ def test_owner_changes_settings_and_it_is_in_the_audit_log(workspace, owner_clie
     assert workspace.country == "GB"
     assert workspace.custom_domain == "learn.example.org"
     assert workspace.logo.name.startswith("logos/")
-    # And the header shows the logo instead of the name
+    # And the header shows the logo instead of the name, from the public media prefix
     assert (
-        '<img src="/media/logos/'
+        f'<img src="/media/public/{workspace.logo.name}"'
         in owner_client.get(f"/dashboard/{workspace.slug}/").content.decode()
     )
+    # And anyone (a visitor of the customer center) can load it
+    logo = Client().get(f"/media/public/{workspace.logo.name}")
+    assert logo.status_code == 200 and b"".join(logo.streaming_content) == png_bytes()
     # And the change is in the audit log with who made it
     event = ActivityEvent.objects.get(workspace=workspace, verb="workspace.settings_changed")
     assert event.actor_user == owner
