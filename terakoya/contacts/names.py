@@ -11,6 +11,8 @@ Decision (docs/architecture.md, "Names"):
   Kajabi's Japanese UI, Japanese newspapers writing foreign names) keep a Western name in its
   own order; only Japanese names are reordered. So the order depends on the name, not on the
   reader's language.
+- Forms (add, edit, merge) ask 姓 (last name) before 名 (first name) in the Japanese
+  interface, and first name before last name in English: `asks_family_name_first()`.
 - Honorifics are part of the translated sentence that greets the person, not of the name:
   「%(name)s 様」 in emails, 「ようこそ、%(name)s さん」 in the customer center.
 
@@ -22,6 +24,8 @@ the same two fields.
 from __future__ import annotations
 
 import re
+
+from django.utils.translation import get_language
 
 # Hiragana, katakana (full and half width), CJK ideographs (incl. extension A and the
 # compatibility block) and the iteration marks 々〆.
@@ -51,3 +55,8 @@ def display_name(first: str, last: str) -> str:
     last = " ".join((last or "").split())
     parts = (last, first) if family_first(first, last) else (first, last)
     return " ".join(p for p in parts if p)
+
+
+def asks_family_name_first(language: str | None = None) -> bool:
+    """Whether forms in this interface language (default: the active one) ask 姓 before 名."""
+    return (language or get_language() or "").startswith("ja")
