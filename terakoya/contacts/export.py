@@ -50,8 +50,14 @@ def header() -> list[str]:
 
 
 def export_rows(qs: QuerySet[Contact], *, bom: bool = False) -> Iterator[str]:
+    # The header is worded now, in the request's language: the rows are streamed after the
+    # view has returned and the language middleware has let go of it.
+    return _rows(qs, header(), bom=bom)
+
+
+def _rows(qs: QuerySet[Contact], titles: list[str], *, bom: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    first = writer.writerow(header())
+    first = writer.writerow(titles)
     yield (BOM + first) if bom else first
     qs = qs.select_related(None).prefetch_related(
         Prefetch("contact_tags", queryset=ContactTag.objects.select_related("tag")),
