@@ -30,6 +30,7 @@ from terakoya.catalog.models import Grant, GrantSource, Offer
 from terakoya.catalog.services import create_offer, grant_offer, revoke_offer, update_offer
 from terakoya.contacts import services
 from terakoya.contacts.models import Contact, ContactTag, CreatedVia, Tag
+from terakoya.contacts.names import display_name
 from terakoya.contacts.queries import contact_queryset
 from terakoya.core.client_ip import client_ip
 
@@ -72,6 +73,7 @@ def contact_out(contact: Contact) -> dict[str, Any]:
     return {
         "id": contact.public_id,
         "email": contact.email,
+        "display_name": display_name(contact.first_name, contact.last_name),
         "first_name": contact.first_name,
         "last_name": contact.last_name,
         "phone": contact.phone,

@@ -61,6 +61,10 @@ class ContactFilters(SafeSchema):
 class ContactOut(Schema):
     id: Id
     email: str
+    display_name: str = Field(
+        description="The name as the pages show it: family name first for a name in Japanese "
+        "script, given name first otherwise; empty when the contact has no name"
+    )
     first_name: str
     last_name: str
     phone: str

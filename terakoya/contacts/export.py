@@ -1,4 +1,7 @@
-"""Streamed CSV export of a contacts query (safe to open in Excel)."""
+"""Streamed CSV export of a contacts query (safe to open in Excel).
+
+The "Name" column is the name as the pages show it (contacts.names.display_name); the first and
+last name columns follow it, so a re-import maps them and ignores the combined one."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from terakoya.catalog.models import Grant
 from terakoya.contacts.models import Contact, ContactTag
+from terakoya.contacts.names import display_name
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -32,6 +36,7 @@ class _Echo:
 def header() -> list[str]:
     return [
         _("Email"),
+        _("Name"),
         _("First name"),
         _("Last name"),
         _("Phone"),
@@ -45,8 +50,14 @@ def header() -> list[str]:
 
 
 def export_rows(qs: QuerySet[Contact], *, bom: bool = False) -> Iterator[str]:
+    # The header is worded now, in the request's language: the rows are streamed after the
+    # view has returned and the language middleware has let go of it.
+    return _rows(qs, header(), bom=bom)
+
+
+def _rows(qs: QuerySet[Contact], titles: list[str], *, bom: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    first = writer.writerow(header())
+    first = writer.writerow(titles)
     yield (BOM + first) if bom else first
     qs = qs.select_related(None).prefetch_related(
         Prefetch("contact_tags", queryset=ContactTag.objects.select_related("tag")),
@@ -61,6 +72,7 @@ def export_rows(qs: QuerySet[Contact], *, bom: bool = False) -> Iterator[str]:
         offers = ", ".join(sorted(g.offer.name for g in contact.active_grants))  # type: ignore[attr-defined]
         row = [
             contact.email,
+            display_name(contact.first_name, contact.last_name),
             contact.first_name,
             contact.last_name,
             contact.phone,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from terakoya.catalog.models import Offer
 from terakoya.contacts.bulk import ACTIONS
 from terakoya.contacts.models import ConsentState, Segment, Tag
+from terakoya.contacts.names import asks_family_name_first
 
 SORT_CHOICES = [
     ("newest", _("Newest")),
@@ -16,6 +17,16 @@ SORT_CHOICES = [
     ("email", _("Email")),
 ]
 LANGUAGE_CHOICES = [("", _("Workspace default")), ("ja", _("Japanese")), ("en", _("English"))]
+
+
+def family_name_first(form: forms.Form) -> None:
+    """In the Japanese interface a form asks 姓 (last name) before 名 (first name)."""
+    if asks_family_name_first():
+        names = list(form.fields)
+        i, j = names.index("first_name"), names.index("last_name")
+        if j > i:
+            names[i], names[j] = names[j], names[i]
+            form.order_fields(names)
 
 
 class FilterForm(forms.Form):
@@ -74,6 +85,7 @@ class ContactCreateForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        family_name_first(self)
         self.fields["offers"].choices = [  # type: ignore[attr-defined]
             (o.public_id, o.name) for o in Offer.objects.filter(workspace=workspace)
         ]
@@ -98,6 +110,10 @@ class ContactEditForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGE_CHOICES)
     time_zone = forms.CharField(label=_("Time zone"), required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        family_name_first(self)
 
 
 class AddressForm(forms.Form):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from terakoya.contacts.names import display_name
+from terakoya.contacts.search import search_text
 from terakoya.core.models import WorkspaceOwned
 
 
@@ -100,7 +102,8 @@ class Contact(WorkspaceOwned):
     # Unindexed: only a rollback looks contacts up by import, and it can afford a scan of the
     # workspace's contacts more than every import can afford one more index.
     import_job = _import_job_link(indexed=False)
-    # Lower-cased "email first last phone": the one column substring search runs on.
+    # Folded email, name in both orders, phone forms and alternate emails (contacts.search):
+    # the one column substring search runs on.
     search_text = models.TextField(blank=True, editable=False)
     # Bulk delete moves contacts to the trash; they can be restored for 30 days.
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -132,25 +135,30 @@ class Contact(WorkspaceOwned):
 
     @property
     def display_name(self) -> str:
-        full = " ".join(p for p in (self.first_name, self.last_name) if p)
-        return full or self.email
+        """The name as every page, email, export and the API show it (see contacts.names),
+        else the email."""
+        return display_name(self.first_name, self.last_name) or self.email
 
     def name_for(self, language: str) -> str:
-        """Japanese order is family name first."""
-        parts = (
-            (self.last_name, self.first_name)
-            if language == "ja"
-            else (self.first_name, self.last_name)
-        )
-        return " ".join(p for p in parts if p) or self.email
+        """Kept for callers that pass the reader's language: the order depends on the name,
+        not on the language (see contacts.names)."""
+        return self.display_name
 
     def preferred_language(self, workspace_default: str) -> str:
         return self.language or workspace_default
 
     def build_search_text(self) -> str:
-        return " ".join(
-            p for p in (self.email, self.first_name, self.last_name, self.phone) if p
-        ).lower()
+        """See contacts.search: email, the name in both orders, phone forms, alternate emails."""
+        alternates: list[str] = []
+        if self.pk is not None:
+            # contact_merge.AlternateEmail, read without a scope (saves happen outside one too).
+            model = self._meta.get_field("alternate_emails").related_model
+            alternates = list(
+                model._base_manager.filter(contact_id=self.pk)  # type: ignore[union-attr]
+                .order_by("email")
+                .values_list("email", flat=True)
+            )
+        return search_text(self.email, self.first_name, self.last_name, self.phone, alternates)
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = self.build_search_text()

@@ -1,7 +1,8 @@
 """The one contacts list/search/filter query used by pages, exports, bulk actions, the API and
 the benchmarks.
 
-Search is a substring match over `Contact.search_text` (lower-cased email, names, phone):
+Search is a substring match over `Contact.search_text` (email, names in both orders, phone
+forms, alternate emails), with the query folded the same way (NFKC, case; see contacts.search):
 - PostgreSQL: `search_text LIKE '%q%'`, served by the pg_trgm GIN index (migration 0005).
   Django's psycopg backend binds parameters client-side (no server-side prepared statements),
   so PostgreSQL never switches a repeated search to a generic plan that ignores the pattern.
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from terakoya.catalog.models import Grant, Offer
 from terakoya.contacts.models import ConsentState, Contact, ContactTag, Segment, Tag
+from terakoya.contacts.search import normalize_query
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -73,7 +75,7 @@ def _as_bool(value: Any) -> bool | None:
 
 
 def search_filter(q: str) -> Q:
-    q = (q or "").replace("\x00", "").strip().lower()[:MAX_QUERY_LENGTH]
+    q = normalize_query((q or "")[: MAX_QUERY_LENGTH * 2])[:MAX_QUERY_LENGTH]
     if not q:
         return Q()
     if connection.vendor == "sqlite" and len(q) >= 3:

@@ -21,10 +21,11 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from terakoya.contacts.imports.parsing import CleanRow, search_text_for
-from terakoya.contacts.merge.queries import alternate_email_map
+from terakoya.contacts.merge.queries import alternate_email_map, alternate_emails_by_contact
 from terakoya.contacts.models import (
     ConsentState,
 )
+from terakoya.contacts.search import with_alternate_emails
 from terakoya.core.ids import ordered_public_ids, reserve_ticks
 
 SAMPLE_SIZE = 5
@@ -366,4 +367,12 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
                 "offers": len(new_offers),
             },
         )
+    if plan.updates:
+        # A contact that others were merged into keeps its alternate emails searchable.
+        alternates = alternate_emails_by_contact(ctx.workspace_id, [u[0] for u in plan.updates])
+        if alternates:
+            plan.updates = [
+                (*u[:5], with_alternate_emails(u[5], alternates[u[0]])) if u[0] in alternates else u
+                for u in plan.updates
+            ]
     return plan

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from terakoya.contacts.search import search_text
+
 # A cell larger than this means a broken file (usually an unclosed quote swallowing the rest).
 MAX_CELL_BYTES = 1024 * 1024
 MAX_COLUMNS = 200
@@ -443,8 +445,9 @@ def email_is_valid(email: str) -> bool:
 
 
 def search_text_for(email: str, first: str, last: str, phone: str) -> str:
-    """Exactly Contact.build_search_text."""
-    return " ".join(filter(None, (email, first, last, phone))).lower()
+    """Exactly Contact.build_search_text for a contact without alternate emails (the loader
+    adds those of updated contacts: contacts.search.with_alternate_emails)."""
+    return search_text(email, first, last, phone)
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from terakoya.contacts.models import Contact
+from terakoya.contacts.names import asks_family_name_first
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -206,6 +207,9 @@ def build_preview(
             value = getattr(source, name) if source else ""
         final[name] = value
         rows.append(FieldRow(name, label, values, source, value, picked))
+    if asks_family_name_first():  # 姓 before 名, as the Japanese forms ask
+        i, j = SCALAR_NAMES.index("first_name"), SCALAR_NAMES.index("last_name")
+        rows[i], rows[j] = rows[j], rows[i]
     if not final["email"]:
         raise MergeError(_("The merged contact needs an email."))
 

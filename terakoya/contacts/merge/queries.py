@@ -68,6 +68,23 @@ def alternate_email_map(workspace_id: int, emails: list[str]) -> dict[str, int]:
     )
 
 
+def alternate_emails_by_contact(workspace_id: int, contact_ids: list[int]) -> dict[int, list[str]]:
+    """Bulk form for the import's search text: contact id → its alternate emails (sorted, as
+    Contact.build_search_text reads them), for those of `contact_ids` that have any."""
+    found: dict[int, list[str]] = {}
+    if not contact_ids:
+        return found
+    rows = (
+        AlternateEmail.objects.with_scopes_disabled()
+        .filter(workspace_id=workspace_id, contact_id__in=contact_ids)
+        .order_by("contact_id", "email")
+        .values_list("contact_id", "email")
+    )
+    for contact_id, email in rows:
+        found.setdefault(contact_id, []).append(email)
+    return found
+
+
 def email_key(email: str) -> str:
     """Case, full-width characters (NFKC), and for Gmail the dots and +tag do not matter."""
     value = unicodedata.normalize("NFKC", email or "").strip().lower()

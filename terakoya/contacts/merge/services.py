@@ -157,6 +157,8 @@ def _apply(workspace: Workspace, preview: Preview, *, actor: Any, notify_custome
             workspace=workspace, contact=primary, email=email, merge=merge
         )
         ctx.journal(EntryOp.CREATE, AlternateEmail._meta.label, alt.pk, note=email)
+    # The merged-away emails (and any alternates the others had) now find the primary.
+    Contact._base_manager.filter(pk=primary.pk).update(search_text=primary.build_search_text())
 
     MergeEntry.objects.with_scopes_disabled().bulk_create(ctx.entries, batch_size=1000)
     summary: dict[str, int] = {}

@@ -42,7 +42,7 @@ def test_staff_add_a_contact_find_it_and_see_why_subscribe_is_gone(
     page.get_by_role("link", name="Contacts").first.click()
     page.get_by_label("Search").fill("山田")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("link", name="花子 山田").is_visible()
+    assert page.get_by_role("link", name="山田 花子").is_visible()  # family name first
     page.get_by_text("Bulk actions").click()
     assert page.get_by_role("button", name="Continue").is_visible()
     screenshot(page, "contacts-list")

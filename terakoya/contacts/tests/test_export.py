@@ -54,9 +54,10 @@ def test_export_streams_filtered_csv_with_bom_and_no_formulas(owner_client, work
     assert len(rows) == 2
     row = rows[1]
     assert row[0] == "a@example.com"
-    assert row[1] == '\'=HYPERLINK("http://x")' and row[2] == "山田"
-    assert row[3] == "'+819012345678"
-    assert row[6] == "VIP" and row[7].startswith("'=cmd")
+    assert row[1] == '山田 =HYPERLINK("http://x")'  # the name as shown: family name first
+    assert row[2] == '\'=HYPERLINK("http://x")' and row[3] == "山田"
+    assert row[4] == "'+819012345678"
+    assert row[7] == "VIP" and row[8].startswith("'=cmd")
     # without the option there is no BOM
     plain = b"".join(owner_client.get(url).streaming_content).decode()
     assert not plain.startswith("\ufeff") and "b@example.com" in plain
