@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -56,9 +57,13 @@ def workspace_settings(request: StaffRequest, workspace: Workspace) -> HttpRespo
     if request.method == "POST":
         form = WorkspaceSettingsForm(request.POST, request.FILES, instance=form_instance)
         if form.is_valid():
-            update_workspace_settings(workspace, actor=request.user, changes=form.cleaned_data)
-            messages.success(request, _("Settings saved."))
-            return redirect("dashboard:settings", workspace_slug=workspace.slug)
+            try:
+                update_workspace_settings(workspace, actor=request.user, changes=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Settings saved."))
+                return redirect("dashboard:settings", workspace_slug=workspace.slug)
     else:
         form = WorkspaceSettingsForm(instance=form_instance)
     return render(request, "dashboard/settings.html", {"form": form})
