@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -52,6 +52,7 @@ from terakoya.contacts.queries import (
 )
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
+from terakoya.workspaces.permissions import can_bulk
 
 PAGE_SIZE = 50
 
@@ -109,7 +110,7 @@ def _preset_total(filters: dict[str, Any], counts: dict[str, int]) -> int | None
     return None
 
 
-@staff_view()
+@staff_view(action="contacts.view")
 def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     filters, form = filters_from_request(request, workspace)
     # Only what the rows show: tag names (not whole link and tag rows).
@@ -154,7 +155,7 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contacts/list.html", context)
 
 
-@staff_view()
+@staff_view(action="contacts.view")
 def contact_count(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """The number of contacts matching the list's filters, as the fragment the list page
     loads after it is shown (see contacts.listing)."""
@@ -166,7 +167,7 @@ def contact_count(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contacts/_count.html", {"total": total})
 
 
-@staff_view()
+@staff_view(action="contacts.create")
 def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     form = ContactCreateForm(request.POST or None, workspace=workspace)
     existing = None
@@ -201,7 +202,7 @@ def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contacts/add.html", {"form": form, "existing": existing})
 
 
-@staff_view()
+@staff_view(action="contacts.view")
 def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     edit_form = ContactEditForm(initial={k: getattr(contact, k) for k in services.EDITABLE_FIELDS})
@@ -228,7 +229,7 @@ def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.edit")
 def contact_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = ContactEditForm(request.POST)
@@ -249,7 +250,7 @@ def contact_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> 
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.tag")
 def contact_tag_add(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = TagForm(request.POST)
@@ -266,7 +267,7 @@ def contact_tag_add(request: HttpRequest, workspace: Workspace, public_id: str) 
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.tag")
 def contact_tag_remove(
     request: HttpRequest, workspace: Workspace, public_id: str, tag_id: str
 ) -> HttpResponse:
@@ -277,7 +278,7 @@ def contact_tag_remove(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.grant")
 def contact_grant(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = GrantForm(request.POST, workspace=workspace)
@@ -291,7 +292,7 @@ def contact_grant(request: HttpRequest, workspace: Workspace, public_id: str) ->
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.grant")
 def contact_revoke(
     request: HttpRequest, workspace: Workspace, public_id: str, offer_id: str
 ) -> HttpResponse:
@@ -303,7 +304,7 @@ def contact_revoke(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.edit")
 def contact_address_add(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = AddressForm(request.POST)
@@ -322,7 +323,7 @@ def contact_address_add(request: HttpRequest, workspace: Workspace, public_id: s
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.edit")
 def contact_address_delete(
     request: HttpRequest, workspace: Workspace, public_id: str, address_id: str
 ) -> HttpResponse:
@@ -333,7 +334,7 @@ def contact_address_delete(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.consent")
 def contact_unsubscribe(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.unsubscribe_contact(workspace, contact=contact, actor=request.user, ip=_ip(request))
@@ -342,7 +343,7 @@ def contact_unsubscribe(request: HttpRequest, workspace: Workspace, public_id: s
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.consent")
 def contact_request_opt_in(
     request: HttpRequest, workspace: Workspace, public_id: str
 ) -> HttpResponse:
@@ -361,7 +362,7 @@ def contact_request_opt_in(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.trash")
 def contact_trash(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.trash_contact(workspace, contact=contact, actor=request.user)
@@ -370,7 +371,7 @@ def contact_trash(request: HttpRequest, workspace: Workspace, public_id: str) ->
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.trash")
 def contact_restore(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.restore_contacts(workspace, contact_ids=[contact.pk], actor=request.user)
@@ -378,7 +379,7 @@ def contact_restore(request: HttpRequest, workspace: Workspace, public_id: str) 
     return _back(workspace, contact)
 
 
-@staff_view()
+@staff_view(action="contacts.trash")
 def trash(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     qs = contact_queryset(workspace, trashed=True, q=request.GET.get("q", "")[:200])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -390,7 +391,7 @@ def trash(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view()
+@staff_view(action="segments.manage")
 def segment_save(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     filters, _form = filters_from_request(request, workspace)
     filters.pop("segment", None)
@@ -412,7 +413,7 @@ def segment_save(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view()
+@staff_view(action="segments.manage")
 def segment_delete(request: HttpRequest, workspace: Workspace, segment_id: str) -> HttpResponse:
     segment = by_public_id(Segment, workspace, segment_id)
     services.delete_segment(workspace, segment=segment, actor=request.user)
@@ -431,7 +432,7 @@ def _export_response(workspace: Workspace, qs: Any, bom: bool) -> StreamingHttpR
     return response
 
 
-@staff_view()
+@staff_view(action="contacts.export")
 def export(request: HttpRequest, workspace: Workspace) -> Any:
     filters, _form = filters_from_request(request, workspace)
     trashed = request.GET.get("trashed") == "1"
@@ -451,7 +452,7 @@ def _selection(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.view")
 def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
     """Step 1 shows the count and a sample; step 2 (confirmed) runs it."""
     form = BulkForm(request.POST, workspace=workspace)
@@ -461,6 +462,8 @@ def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
         messages.error(request, _("Choose an action and at least one contact."))
         return redirect(back)
     action = form.cleaned_data["action"]
+    if not can_bulk(request.membership.role, action):  # type: ignore[attr-defined]
+        raise PermissionDenied  # each bulk action is its own line in the role matrix
     if action == "merge":
         ids = selection.get("ids") or []
         if not 2 <= len(ids) <= 10:
@@ -522,7 +525,7 @@ def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
     )
 
 
-@staff_view()
+@staff_view(action="contacts.bulk")
 def bulk_job(request: HttpRequest, workspace: Workspace, job_id: str) -> HttpResponse:
     job = by_public_id(BulkJob, workspace, job_id)
     template = "contacts/bulk_progress.html" if request.htmx else "contacts/bulk_job.html"  # type: ignore[attr-defined]

@@ -152,4 +152,6 @@ class Membership(WorkspaceOwned):
 
     @property
     def can_manage_settings(self) -> bool:
-        return self.role in {Role.OWNER, Role.ADMIN}
+        from terakoya.workspaces.permissions import can  # the matrix imports Role from here
+
+        return can(self.role, "settings.change")
