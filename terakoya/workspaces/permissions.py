@@ -135,16 +135,21 @@ def api_key_can(operation: str) -> bool:
 
 
 def matrix_markdown() -> str:
-    """The matrix as the Markdown table in docs/architecture.md."""
+    """The matrix as the Markdown tables in docs/architecture.md (a test keeps them equal)."""
     mark = {True: "yes", False: "—"}
+    in_api = set(API_OPERATIONS.values())
     lines = [
         "| action | what it allows | owner | admin | support agent | API key |",
         "|---|---|---|---|---|---|",
     ]
     for entry in _ACTIONS:
+        api = mark[API_KEY_ROLE in entry.roles] if entry.name in in_api else "no API"
         lines.append(
             f"| `{entry.name}` | {entry.label} | {mark[OWNER in entry.roles]} "
-            f"| {mark[ADMIN in entry.roles]} | {mark[SUPPORT in entry.roles]} "
-            f"| {mark[API_KEY_ROLE in entry.roles]} |"
+            f"| {mark[ADMIN in entry.roles]} | {mark[SUPPORT in entry.roles]} | {api} |"
         )
+    lines += ["", "| bulk action (posted by the contacts list) | checked as |", "|---|---|"]
+    lines += [f"| `{name}` | `{action}` |" for name, action in BULK_ACTIONS.items()]
+    lines += ["", "| API operation (under `/api/v1`) | checked as |", "|---|---|"]
+    lines += [f"| `{name}` | `{action}` |" for name, action in API_OPERATIONS.items()]
     return "\n".join(lines) + "\n"

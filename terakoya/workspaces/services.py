@@ -1,4 +1,4 @@
-"""Every write to workspaces and memberships (ARCHITECTURE.md §4 rule 2)."""
+"""Every write to workspaces and memberships (docs/architecture.md, rule 2)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ can ship without a line in the matrix."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -450,6 +451,20 @@ def test_an_api_operation_missing_from_the_matrix_is_refused(workspace, monkeypa
 # --- the docs show the same matrix -------------------------------------------------------------
 
 
+def dashboard_pages_markdown() -> str:
+    """Which dashboard page is which action, as docs/architecture.md lists them."""
+    lines = ["| dashboard page | checked as |", "|---|---|"]
+    for route, _name, view in dashboard_urls():
+        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route).replace(
+            "<workspace_slug>", "<workspace>"
+        )
+        lines.append(f"| `{path}` | `{view.staff_action}` |")
+    return "\n".join(lines) + "\n"
+
+
 def test_docs_show_the_matrix_as_it_is_enforced():
+    # Given docs/architecture.md
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    # Then it shows the matrix, the bulk actions and API operations, and every dashboard page
     assert permissions.matrix_markdown() in text
+    assert dashboard_pages_markdown() in text
