@@ -253,13 +253,14 @@ def test_dashboard_url_by_role(workspace, name, method):
             )
 
 
-@pytest.mark.parametrize("name", sorted(DASHBOARD))
+@pytest.mark.parametrize(
+    "name",
+    sorted(n for n, a in DASHBOARD.items() if not all(permissions.can(r, a) for r in ROLES)),
+)
 def test_a_denied_role_is_refused_by_at_least_one_method(workspace, name):
     # Given a URL some role may not use
     action = DASHBOARD[name]
     denied = [role for role in ROLES if not permissions.can(role, action)]
-    if not denied:
-        pytest.skip("every role may use this URL")
     world = World(workspace)
     route = next(route for route, url_name, _view in dashboard_urls() if url_name == name)
     url = reverse(name, kwargs=world.kwargs(name, route))
