@@ -38,7 +38,8 @@ api = NinjaAPI(
     description=(
         "Contacts, tags, offers, grants, marketing consent and imports of one workspace. "
         "Every request needs `Authorization: Bearer <API key>`; keys are created by workspace "
-        "owners and admins in the dashboard. Ids are public ids; another workspace's object is "
+        "owners and admins in the dashboard and act with an admin's rights (403 otherwise). "
+        "Ids are public ids; another workspace's object is "
         "a 404, exactly like a missing one."
     ),
     auth=ApiKeyAuth(),
