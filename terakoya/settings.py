@@ -31,8 +31,11 @@ if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"  # noqa: S105
     else:
-        raise RuntimeError(
-            "SECRET_KEY must be set when TERAKOYA_DEBUG is off (see README.md, Configuration)."
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set SECRET_KEY to a long random string "
+            "(or TERAKOYA_DEBUG=1 for development; see README.md, Configuration)."
         )
 
 # Where the default workspace and the staff dashboard answer (scheme, host and port).

@@ -54,14 +54,14 @@ def _access_context(workspace: Workspace, contact: Contact) -> dict[str, object]
 
 
 @never_cache
-@staff_view()
+@staff_view(action="customer_login.view")
 def access(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     return render(request, "accounts/dashboard/access.html", _access_context(workspace, contact))
 
 
 @require_POST
-@staff_view()
+@staff_view(action="customer_login.send_reset")
 def send_reset(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.send_password_reset(workspace, contact=contact, actor=request.user)
@@ -74,7 +74,7 @@ def send_reset(request: StaffRequest, workspace: Workspace, public_id: str) -> H
 
 
 @require_POST
-@staff_view()
+@staff_view(action="customer_login.unlock")
 def unlock(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.unlock_customer(workspace, contact=contact, actor=request.user)
@@ -86,7 +86,7 @@ def unlock(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpR
 
 @never_cache
 @require_POST
-@staff_view(roles=MANAGERS)
+@staff_view(action="customer_login.temporary_password")
 def temporary_password(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = TemporaryPasswordForm(request.POST)
@@ -113,7 +113,7 @@ def temporary_password(request: StaffRequest, workspace: Workspace, public_id: s
 
 
 @never_cache
-@staff_view(roles=MANAGERS)
+@staff_view(action="customer_login.settings")
 def login_settings(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     current = services.get_login_settings(workspace)
     languages = list(settings.LANGUAGES)

@@ -1,4 +1,4 @@
-"""One function per email or text message (ARCHITECTURE.md §4 rule 4)."""
+"""One function per email or text message (docs/architecture.md, rule 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every write to customer accounts (ARCHITECTURE.md §4 rule 2).
+"""Every write to customer accounts (docs/architecture.md, rule 2).
 
 Responses never depend on whether an email belongs to a customer: the public entry points
 (`login_with_password`, `request_login_code`, `request_password_reset`) do the same rate-limit

@@ -24,7 +24,7 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Key name"), max_length=100)
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="api_keys.manage")
 def key_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     new_key = None
@@ -45,7 +45,7 @@ def key_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view(roles=MANAGERS)
+@staff_view(action="api_keys.manage")
 def key_revoke(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     key = by_public_id(ApiKey, workspace, public_id)
     revoke_api_key(workspace, key=key, actor=request.user)

@@ -18,6 +18,7 @@ from ninja.security import HttpBearer
 
 from terakoya.api.schemas import ErrorOut
 from terakoya.api.services import authenticate_key
+from terakoya.workspaces.permissions import api_key_can
 
 
 class ApiKeyAuth(HttpBearer):
@@ -37,7 +38,8 @@ api = NinjaAPI(
     description=(
         "Contacts, tags, offers, grants, marketing consent and imports of one workspace. "
         "Every request needs `Authorization: Bearer <API key>`; keys are created by workspace "
-        "owners and admins in the dashboard. Ids are public ids; another workspace's object is "
+        "owners and admins in the dashboard and act with an admin's rights (403 otherwise). "
+        "Ids are public ids; another workspace's object is "
         "a 404, exactly like a missing one."
     ),
     auth=ApiKeyAuth(),
@@ -46,21 +48,41 @@ api = NinjaAPI(
 )
 
 # Every operation documents these.
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def workspace_of(request: HttpRequest) -> Any:
     return request.auth.workspace  # type: ignore[attr-defined]
 
 
+_operation_names: dict[Callable[..., Any], str] = {}
+
+
+def operation_names() -> dict[Callable[..., Any], str]:
+    """Each operation's view → "METHOD /path" (under /api/v1), as the role matrix names it."""
+    if not _operation_names:
+        for prefix, router in api._routers:
+            for path, path_view in router.path_operations.items():
+                full = "/" + "/".join(p for p in f"{prefix}/{path}".split("/") if p)
+                for operation in path_view.operations:
+                    for method in operation.methods:
+                        _operation_names[operation.view_func] = f"{method} {full}"
+    return _operation_names
+
+
 def in_key_scope(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the operation inside the API key's workspace scope (not the host's)."""
+    """Check the operation against the role matrix (an API key acts as an admin;
+    terakoya.workspaces.permissions), then run it inside the key's workspace scope."""
 
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        operation = operation_names().get(wrapper, "")
+        if not api_key_can(operation):
+            raise HttpError(403, _("This API key may not do this."))
         with scope(workspace=workspace_of(request)):
             return func(request, *args, **kwargs)
 
+    wrapper.key_scoped = True  # type: ignore[attr-defined]
     return wrapper
 
 

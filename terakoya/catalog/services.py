@@ -1,4 +1,4 @@
-"""Every write to offers and grants (ARCHITECTURE.md §4 rule 2)."""
+"""Every write to offers and grants (docs/architecture.md, rule 2)."""
 
 from __future__ import annotations
 

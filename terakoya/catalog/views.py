@@ -17,7 +17,7 @@ from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
 
 
-@staff_view()
+@staff_view(action="offers.view")
 def offer_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     offers = Offer.objects.filter(workspace=workspace).annotate(
         active_grants=Count("grants", filter=Q(grants__revoked_at__isnull=True))
@@ -49,12 +49,12 @@ def _save(request: HttpRequest, workspace: Workspace, offer: Offer | None) -> Ht
     return render(request, "catalog/offer_form.html", {"form": form, "offer": offer})
 
 
-@staff_view()
+@staff_view(action="offers.create")
 def offer_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return _save(request, workspace, None)
 
 
-@staff_view()
+@staff_view(action="offers.edit")
 def offer_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     offer = by_public_id(Offer, workspace, public_id)
     return _save(request, workspace, offer)

@@ -1,4 +1,4 @@
-"""Every write to contacts (ARCHITECTURE.md §4 rule 2)."""
+"""Every write to contacts (docs/architecture.md, rule 2)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -54,6 +54,7 @@ from terakoya.core.client_ip import client_ip
 from terakoya.core.streaming import streaming_response
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Workspace
+from terakoya.workspaces.permissions import can_bulk
 
 PAGE_SIZE = 50
 
@@ -111,7 +112,7 @@ def _preset_total(filters: dict[str, Any], counts: dict[str, int]) -> int | None
     return None
 
 
-@staff_view()
+@staff_view(action="contacts.view")
 def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     filters, form = filters_from_request(request, workspace)
     # Only what the rows show: tag names (not whole link and tag rows).
@@ -156,7 +157,7 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contacts/list.html", context)
 
 
-@staff_view()
+@staff_view(action="contacts.view")
 def contact_count(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """The number of contacts matching the list's filters, as the fragment the list page
     loads after it is shown (see contacts.listing)."""
@@ -168,7 +169,7 @@ def contact_count(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contacts/_count.html", {"total": total})
 
 
-@staff_view()
+@staff_view(action="contacts.create")
 def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     form = ContactCreateForm(request.POST or None, workspace=workspace)
     existing = None
@@ -203,7 +204,7 @@ def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contacts/add.html", {"form": form, "existing": existing})
 
 
-@staff_view()
+@staff_view(action="contacts.view")
 def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     edit_form = ContactEditForm(initial={k: getattr(contact, k) for k in services.EDITABLE_FIELDS})
@@ -230,7 +231,7 @@ def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.edit")
 def contact_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = ContactEditForm(request.POST)
@@ -251,7 +252,7 @@ def contact_edit(request: HttpRequest, workspace: Workspace, public_id: str) -> 
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.tag")
 def contact_tag_add(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = TagForm(request.POST)
@@ -268,7 +269,7 @@ def contact_tag_add(request: HttpRequest, workspace: Workspace, public_id: str) 
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.tag")
 def contact_tag_remove(
     request: HttpRequest, workspace: Workspace, public_id: str, tag_id: str
 ) -> HttpResponse:
@@ -279,7 +280,7 @@ def contact_tag_remove(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.grant")
 def contact_grant(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = GrantForm(request.POST, workspace=workspace)
@@ -293,7 +294,7 @@ def contact_grant(request: HttpRequest, workspace: Workspace, public_id: str) ->
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.grant")
 def contact_revoke(
     request: HttpRequest, workspace: Workspace, public_id: str, offer_id: str
 ) -> HttpResponse:
@@ -305,7 +306,7 @@ def contact_revoke(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.edit")
 def contact_address_add(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = AddressForm(request.POST)
@@ -324,7 +325,7 @@ def contact_address_add(request: HttpRequest, workspace: Workspace, public_id: s
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.edit")
 def contact_address_delete(
     request: HttpRequest, workspace: Workspace, public_id: str, address_id: str
 ) -> HttpResponse:
@@ -335,7 +336,7 @@ def contact_address_delete(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.consent")
 def contact_unsubscribe(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.unsubscribe_contact(workspace, contact=contact, actor=request.user, ip=_ip(request))
@@ -344,7 +345,7 @@ def contact_unsubscribe(request: HttpRequest, workspace: Workspace, public_id: s
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.consent")
 def contact_request_opt_in(
     request: HttpRequest, workspace: Workspace, public_id: str
 ) -> HttpResponse:
@@ -363,7 +364,7 @@ def contact_request_opt_in(
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.trash")
 def contact_trash(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.trash_contact(workspace, contact=contact, actor=request.user)
@@ -372,7 +373,7 @@ def contact_trash(request: HttpRequest, workspace: Workspace, public_id: str) ->
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.trash")
 def contact_restore(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     services.restore_contacts(workspace, contact_ids=[contact.pk], actor=request.user)
@@ -380,7 +381,7 @@ def contact_restore(request: HttpRequest, workspace: Workspace, public_id: str) 
     return _back(workspace, contact)
 
 
-@staff_view()
+@staff_view(action="contacts.trash")
 def trash(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     qs = contact_queryset(workspace, trashed=True, q=request.GET.get("q", "")[:200])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -392,7 +393,7 @@ def trash(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view()
+@staff_view(action="segments.manage")
 def segment_save(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     filters, _form = filters_from_request(request, workspace)
     filters.pop("segment", None)
@@ -414,7 +415,7 @@ def segment_save(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view()
+@staff_view(action="segments.manage")
 def segment_delete(request: HttpRequest, workspace: Workspace, segment_id: str) -> HttpResponse:
     segment = by_public_id(Segment, workspace, segment_id)
     services.delete_segment(workspace, segment=segment, actor=request.user)
@@ -434,7 +435,7 @@ def _export_response(workspace: Workspace, qs: Any, bom: bool) -> StreamingHttpR
     )
 
 
-@staff_view()
+@staff_view(action="contacts.export")
 def export(request: HttpRequest, workspace: Workspace) -> Any:
     filters, _form = filters_from_request(request, workspace)
     trashed = request.GET.get("trashed") == "1"
@@ -454,7 +455,7 @@ def _selection(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 
 @require_POST
-@staff_view()
+@staff_view(action="contacts.view")
 def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
     """Step 1 shows the count and a sample; step 2 (confirmed) runs it."""
     form = BulkForm(request.POST, workspace=workspace)
@@ -464,6 +465,8 @@ def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
         messages.error(request, _("Choose an action and at least one contact."))
         return redirect(back)
     action = form.cleaned_data["action"]
+    if not can_bulk(request.membership.role, action):  # type: ignore[attr-defined]
+        raise PermissionDenied  # each bulk action is its own line in the role matrix
     if action == "merge":
         ids = selection.get("ids") or []
         if not 2 <= len(ids) <= 10:
@@ -525,7 +528,7 @@ def bulk_action(request: HttpRequest, workspace: Workspace) -> Any:
     )
 
 
-@staff_view()
+@staff_view(action="contacts.bulk")
 def bulk_job(request: HttpRequest, workspace: Workspace, job_id: str) -> HttpResponse:
     job = by_public_id(BulkJob, workspace, job_id)
     template = "contacts/bulk_progress.html" if request.htmx else "contacts/bulk_job.html"  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""Base models every workspace-owned model inherits (ARCHITECTURE.md §4 rule 1)."""
+"""Base models every workspace-owned model inherits (docs/architecture.md, rule 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The task wrapper (ARCHITECTURE.md §4 rule 3): tasks take ids and re-enter the workspace scope."""
+"""The task wrapper (docs/architecture.md, rule 3): tasks take ids, re-enter the workspace scope."""
 
 from __future__ import annotations
 

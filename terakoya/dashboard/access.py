@@ -12,13 +12,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django_scopes import scope
 
 from terakoya.workspaces.models import Membership, Workspace
+from terakoya.workspaces.permissions import ACTIONS, can
 
 View = Callable[..., HttpResponse]
 
 
-def staff_view(roles: Iterable[str] | None = None) -> Callable[[View], View]:
+def staff_view(
+    action: str | None = None, *, roles: Iterable[str] | None = None
+) -> Callable[[View], View]:
     """Resolve /dashboard/<workspace>/…: a workspace you are not a member of is a 404,
-    exactly like one that does not exist; a role that may not do this is a 403."""
+    exactly like one that does not exist; a role that may not do `action` (a name in the
+    role matrix, terakoya.workspaces.permissions) is a 403.
+
+    `roles` is the older form (a list of roles instead of an action); the matrix table test
+    fails for any dashboard URL whose view does not name an action.
+    """
+    if action is not None and action not in ACTIONS:
+        raise ValueError(f"{action!r} is not an action in terakoya.workspaces.permissions")
     allowed = set(roles) if roles else None
 
     def decorator(view: View) -> View:
@@ -36,6 +46,8 @@ def staff_view(roles: Iterable[str] | None = None) -> Callable[[View], View]:
             )
             if membership is None:
                 raise Http404
+            if action is not None and not can(membership.role, action):
+                raise PermissionDenied
             if allowed is not None and membership.role not in allowed:
                 raise PermissionDenied
             workspace: Workspace = membership.workspace
@@ -44,6 +56,7 @@ def staff_view(roles: Iterable[str] | None = None) -> Callable[[View], View]:
             with scope(workspace=workspace):
                 return view(request, workspace, *args, **kwargs)
 
+        wrapper.staff_action = action  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", {"memberships": memberships})
 
 
-@staff_view()
+@staff_view(action="dashboard.home")
 def home(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     context = {
         # Live contacts, from the same (cached above 50k contacts) figure as the contacts tabs.
@@ -49,23 +50,27 @@ def home(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="settings.change")
 def workspace_settings(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     # The form edits a copy, so a rejected submission leaves request.workspace untouched.
     form_instance = Workspace.objects.get(pk=workspace.pk)
     if request.method == "POST":
         form = WorkspaceSettingsForm(request.POST, request.FILES, instance=form_instance)
         if form.is_valid():
-            update_workspace_settings(workspace, actor=request.user, changes=form.cleaned_data)
-            messages.success(request, _("Settings saved."))
-            return redirect("dashboard:settings", workspace_slug=workspace.slug)
+            try:
+                update_workspace_settings(workspace, actor=request.user, changes=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Settings saved."))
+                return redirect("dashboard:settings", workspace_slug=workspace.slug)
     else:
         form = WorkspaceSettingsForm(instance=form_instance)
     return render(request, "dashboard/settings.html", {"form": form})
 
 
 @require_POST
-@staff_view(roles=MANAGERS)
+@staff_view(action="settings.change")
 def send_test(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     send_test_email(
         workspace,
@@ -78,7 +83,7 @@ def send_test(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     return redirect("dashboard:emails", workspace_slug=workspace.slug)
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="activity.view")
 def activity(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     events = ActivityEvent.objects.filter(workspace=workspace).select_related("contact")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -87,7 +92,7 @@ def activity(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "dashboard/activity.html", {"page": page})
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="emails.view")
 def emails(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     outbox = OutboxMessage.objects.filter(workspace=workspace)
     status = request.GET.get("status", "")

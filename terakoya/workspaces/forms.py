@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from terakoya.workspaces.domains import clean_custom_domain
 from terakoya.workspaces.models import Workspace
 
 COMMON_TIME_ZONES = [
@@ -74,5 +75,4 @@ class WorkspaceSettingsForm(forms.ModelForm):
         return logo
 
     def clean_custom_domain(self) -> str | None:
-        value = (self.cleaned_data.get("custom_domain") or "").strip().lower()
-        return value or None
+        return clean_custom_domain(self.cleaned_data.get("custom_domain"), workspace=self.instance)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from terakoya.core.models import WorkspaceOwned
@@ -17,7 +18,7 @@ SLUG_VALIDATOR = RegexValidator(
     _("Use 1–40 lowercase letters, digits and hyphens, not starting or ending with a hyphen."),
 )
 DOMAIN_VALIDATOR = RegexValidator(
-    r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$",
     _("Enter a domain name such as learn.example.com (no http://, no path)."),
 )
 RESERVED_SLUGS = {
@@ -99,7 +100,9 @@ class Workspace(models.Model):
                 fields=["is_default"],
                 condition=models.Q(is_default=True),
                 name="one_default_workspace",
-            )
+            ),
+            # Stored normalized (terakoya.workspaces.domains), and unique whatever the case.
+            models.UniqueConstraint(Lower("custom_domain"), name="custom_domain_unique_ci"),
         ]
 
     def __str__(self) -> str:
@@ -151,4 +154,6 @@ class Membership(WorkspaceOwned):
 
     @property
     def can_manage_settings(self) -> bool:
-        return self.role in {Role.OWNER, Role.ADMIN}
+        from terakoya.workspaces.permissions import can  # the matrix imports Role from here
+
+        return can(self.role, "settings.change")

@@ -1,14 +1,17 @@
-"""Every write to workspaces and memberships (ARCHITECTURE.md §4 rule 2)."""
+"""Every write to workspaces and memberships (docs/architecture.md, rule 2)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext as _
 
 from terakoya.activity.services import record_event
 from terakoya.staff.models import User
+from terakoya.workspaces.domains import clean_custom_domain
 from terakoya.workspaces.hosts import forget_custom_domains
 from terakoya.workspaces.middleware import forget_hosts
 from terakoya.workspaces.models import Membership, Role, Workspace
@@ -52,7 +55,8 @@ def update_workspace_settings(
         if field not in SETTINGS_FIELDS:
             raise ValueError(f"not a settings field: {field}")
         if field == "custom_domain":
-            value = (value or "").strip().lower() or None
+            # Normalized, and never our own hosts or another workspace's domain.
+            value = clean_custom_domain(value, workspace=workspace)
         if field == "logo":
             if value is False:  # the form's "clear" box
                 if workspace.logo:
@@ -70,7 +74,13 @@ def update_workspace_settings(
     if not changed:
         return workspace
     workspace.full_clean()
-    workspace.save()
+    try:
+        with transaction.atomic():
+            workspace.save()
+    except IntegrityError:  # another workspace claimed the same domain a moment ago
+        raise ValidationError(
+            {"custom_domain": _("This domain is already used by another workspace.")}
+        ) from None
     if "custom_domain" in changed:
         transaction.on_commit(forget_custom_domains)
     transaction.on_commit(forget_hosts)
@@ -80,7 +90,7 @@ def update_workspace_settings(
 
 @transaction.atomic
 def add_member(workspace: Workspace, *, user: User, role: str, actor: User) -> Membership:
-    membership, _ = Membership.objects.with_scopes_disabled().update_or_create(
+    membership, _created = Membership.objects.with_scopes_disabled().update_or_create(
         workspace=workspace, user=user, defaults={"role": role}
     )
     record_event(

@@ -35,13 +35,13 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def import_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     jobs = ImportJob.objects.filter(workspace=workspace).select_related("created_by")[:50]
     return render(request, "contact_imports/list.html", {"jobs": jobs})
 
 
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def upload(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -68,7 +68,7 @@ def _preview(job: ImportJob, limit: int = 3) -> list[list[str]]:
     return rows
 
 
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     job = _job(workspace, public_id)
     if job.status not in SETUP:
@@ -133,7 +133,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 
 
 @require_POST
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def run(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     job = _job(workspace, public_id)
     try:
@@ -144,7 +144,7 @@ def run(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRespo
     return redirect("dashboard:contact_imports:detail", workspace.slug, job.public_id)
 
 
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def progress(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     job = _job(workspace, public_id)
     context = _job_context(job)
@@ -154,7 +154,7 @@ def progress(request: HttpRequest, workspace: Workspace, public_id: str) -> Http
     return response
 
 
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def errors(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     job = _job(workspace, public_id)
     body = "\ufeff" + services.errors_csv(job)  # BOM: Excel opens Japanese correctly
@@ -174,7 +174,7 @@ def download_file(request: HttpRequest, workspace: Workspace, public_id: str) ->
 
 
 @require_POST
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def rollback(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     job = _job(workspace, public_id)
     try:

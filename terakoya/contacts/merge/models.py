@@ -1,4 +1,4 @@
-"""Merge journal, alternate emails and duplicate suggestions (ARCHITECTURE.md §6 "Merge")."""
+"""Merge journal, alternate emails and duplicate suggestions (docs/architecture.md, section 8)."""
 
 from __future__ import annotations
 

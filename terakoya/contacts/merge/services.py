@@ -1,4 +1,4 @@
-"""Merge, undo, dismiss and purge: every write of the merge app (ARCHITECTURE.md §4 rule 2)."""
+"""Merge, undo, dismiss and purge: every write of the merge app (docs/architecture.md, rule 2)."""
 
 from __future__ import annotations
 

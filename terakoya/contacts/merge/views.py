@@ -44,7 +44,7 @@ def _contact_ids(raw: str) -> list[str]:
     return [p.strip() for p in (raw or "").split(",") if p.strip()][:50]
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def preview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     raw_ids = data.get("contacts", "")
@@ -121,7 +121,7 @@ def _merge(workspace: Workspace, merge_id: str) -> Merge:
     return merge
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpResponse:
     merge = _merge(workspace, merge_id)
     primary = (
@@ -171,7 +171,7 @@ def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRes
 
 
 @require_POST
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def undo(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpResponse:
     merge = _merge(workspace, merge_id)
     try:
@@ -184,7 +184,7 @@ def undo(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRespo
     return redirect("dashboard:contact_merge:detail", workspace.slug, merge.public_id)
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def history(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     merges = Merge.objects.with_scopes_disabled().filter(workspace=workspace)
     contact_id = request.GET.get("contact", "")[:24]
@@ -194,7 +194,7 @@ def history(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "contact_merge/history.html", {"page": page, "contact_id": contact_id})
 
 
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def duplicates(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     page = Paginator(suggestions(workspace), 50).get_page(request.GET.get("page"))
     base = reverse("dashboard:contact_merge:preview", args=[workspace.slug])
@@ -219,7 +219,7 @@ def duplicates(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def refresh(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     enqueue(compute_duplicate_suggestions, workspace.pk)
     messages.success(
@@ -229,7 +229,7 @@ def refresh(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@staff_view(roles=MANAGERS)
+@staff_view(action="merge.run")
 def dismiss(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     ids = _contact_ids(request.POST.get("contacts", ""))
     found = list(

@@ -1,4 +1,4 @@
-"""Workspace scoping (ARCHITECTURE.md §4 rule 1) and the architecture test that keeps it."""
+"""Workspace scoping (docs/architecture.md, rule 1) and the architecture test that keeps it."""
 
 from __future__ import annotations
 
