@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workspaces', '0002_workspace_country'),
+        ('workspaces', '0003_logo_public_storage'),
     ]
 
     operations = [
