@@ -204,11 +204,12 @@ def test_rollback_removes_only_what_the_import_added(workspace, owner):
     assert Grant.objects.filter(workspace=workspace).count() == 2
     # When it is rolled back
     summary = services.rollback_import(workspace, job, actor=owner)
-    # Then the new contact, the added tags and grants are gone and everything else stays
-    assert summary == {"contacts": 1, "tags": 2, "grants": 2}
-    assert list(Contact.objects.filter(workspace=workspace).values_list("email", flat=True)) == [
-        "keep@example.com"
-    ]
+    # Then the new contact is in the trash, the added tags and grants are gone and everything
+    # else stays
+    assert summary == {"contacts": 1, "kept": 0, "tags": 2, "grants": 2}
+    live = Contact.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    assert list(live.values_list("email", flat=True)) == ["keep@example.com"]
+    assert Contact.objects.get(email="new@example.com").deleted_at is not None
     assert list(
         ContactTag.objects.filter(contact=existing).values_list("tag__name", flat=True)
     ) == ["manual"]
@@ -546,9 +547,10 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     assert not ContactTag.objects.filter(contact=stranger).exists()
     assert not ContactTag.objects.filter(workspace=workspace, tag__workspace=other_workspace)
 
-    # and a rollback still removes exactly what the import added
+    # and a rollback still removes exactly what the import added (its contacts to the trash)
     services.rollback_import(workspace, job, actor=owner)
-    assert list(contacts.values_list("email", flat=True)) == ["p5@example.com"]
+    live = contacts.filter(deleted_at__isnull=True)
+    assert list(live.values_list("email", flat=True)) == ["p5@example.com"]
     assert not ContactTag.objects.filter(workspace=workspace).exists()
 
 
@@ -583,7 +585,8 @@ def test_an_import_that_breaks_half_way_can_still_be_rolled_back(workspace, owne
         "b@example.com",
     ]
     assert len(job.result["created_tag_ids"]) == 2
-    # and a rollback removes the contacts and both new tags, the unused one included
+    # and a rollback trashes the contacts and removes both new tags, the unused one included
     services.rollback_import(workspace, job, actor=owner)
-    assert not Contact.objects.filter(workspace=workspace).exists()
+    assert not Contact.objects.filter(workspace=workspace, deleted_at__isnull=True).exists()
+    assert Contact.objects.filter(workspace=workspace).count() == 2
     assert not Tag.objects.filter(workspace=workspace).exists()

@@ -63,10 +63,14 @@ def test_upload_map_dry_run_run_and_result(
     # And the progress partial asks htmx to refresh once finished
     response = owner_client.get(url("progress", workspace, job.public_id), HTTP_HX_REQUEST="true")
     assert response["HX-Refresh"] == "true"
-    # And the rollback removes the contact
-    response = owner_client.post(url("rollback", workspace, job.public_id), follow=True)
+    # And the rollback, once the number shown is typed, moves the contact to the trash
+    page = owner_client.get(url("rollback", workspace, job.public_id)).content.decode()
+    assert "1 contact created by this import will be moved to the trash" in page
+    response = owner_client.post(
+        url("rollback", workspace, job.public_id), {"confirm": "1"}, follow=True
+    )
     assert "rolled back" in response.content.decode()
-    assert Contact.objects.filter(workspace=workspace).count() == 0
+    assert Contact.objects.filter(workspace=workspace, deleted_at__isnull=True).count() == 0
 
 
 def test_bad_files_and_mappings_show_errors_not_500(workspace, owner_client):
@@ -156,14 +160,17 @@ def test_large_imports_are_rolled_back_in_the_background(
     job = run_file(workspace, "email\na@example.com\nb@example.com\n", actor=owner)
     # When the owner rolls it back
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = owner_client.post(url("rollback", workspace, job.public_id), follow=True)
+        response = owner_client.post(
+            url("rollback", workspace, job.public_id), {"confirm": "2"}, follow=True
+        )
     # Then the page shows it is rolling back and keeps polling
     page = response.content.decode()
     assert "being rolled back" in page and "hx-trigger" in page
     assert Contact.objects.filter(workspace=workspace).count() == 2
-    # And once the task ran, the contacts are gone
+    # And once the task ran, the contacts are in the trash
     for callback in callbacks:
         callback()
     job.refresh_from_db()
     assert job.status == ImportStatus.ROLLED_BACK
-    assert Contact.objects.filter(workspace=workspace).count() == 0
+    assert Contact.objects.filter(workspace=workspace, deleted_at__isnull=True).count() == 0
+    assert Contact.objects.filter(workspace=workspace).count() == 2
