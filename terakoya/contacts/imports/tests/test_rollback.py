@@ -67,7 +67,9 @@ def test_rollback_keeps_a_customer_merged_into_an_imported_contact(
     # And a second workspace with a contact of the same email
     theirs = ContactFactory(workspace=other_workspace, email="hana@example.com")
     # And a Ghost export imported through the pages
-    job = import_ghost_through_the_pages(owner_client, workspace, django_capture_on_commit_callbacks)
+    job = import_ghost_through_the_pages(
+        owner_client, workspace, django_capture_on_commit_callbacks
+    )
     imported = Contact.objects.get(workspace=workspace, email="hana@example.com")
     assert list(imported.contact_tags.values_list("tag__name", flat=True)) == ["ghost-label"]
     # And the customer merged into the imported contact as the primary
