@@ -46,13 +46,28 @@ class LoadContext:
     # the database connection.
     postgres: bool = False
     seen: dict[str, int] = field(default_factory=dict)
+    # Later lines of an email whose first line was in an earlier chunk: written after every
+    # chunk (see services._write_combined), so two connections never write one contact.
+    deferred: list[CleanRow] = field(default_factory=list)
     tag_ids: dict[str, int] = field(default_factory=dict)
     created_tag_ids: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(
-        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "errors": 0}
+        default_factory=lambda: {
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "errors": 0,
+            "combined": 0,
+        }
     )
     samples: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {"created": [], "updated": [], "unchanged": [], "errors": []}
+        default_factory=lambda: {
+            "created": [],
+            "updated": [],
+            "unchanged": [],
+            "errors": [],
+            "combined": [],
+        }
     )
     errors: list[list[Any]] = field(default_factory=list)
 
@@ -171,25 +186,78 @@ class Prepared:
 
 
 def prepare(ctx: LoadContext, rows: list[CleanRow]) -> Prepared:
-    """Set aside bad and repeated lines (as errors) and precompute the rest. No database."""
+    """Set aside bad lines (as errors), combine repeated emails, precompute the rest. No
+    database.
+
+    A later line of an email already seen (emails are lower-cased, so JOHN@… repeats john@…)
+    is combined with the first: tags united, blank fields filled. Within the chunk that is done
+    here; a first line in an earlier chunk leaves it in ctx.deferred."""
     prepared = Prepared(lines=len(rows))
     good = prepared.rows
+    in_chunk: dict[str, CleanRow] = {}
     for row in rows:
         if row.error:
             add_error(ctx, row.line, row.error, row.email)
             continue
         first_line = ctx.seen.get(row.email)
         if first_line is not None:
-            add_error(
-                ctx,
-                row.line,
-                _("This email is already on line %(line)s of the file; merge the two lines.")
-                % {"line": first_line},
-                row.email,
-            )
+            ctx.counts["combined"] += 1
+            _sample(ctx, "combined", {"line": row.line, "email": row.email, "first": first_line})
+            first = in_chunk.get(row.email)
+            if first is None:
+                ctx.deferred.append(row)
+            else:
+                combine_rows(first, row)
             continue
         ctx.seen[row.email] = row.line
+        in_chunk[row.email] = row
         good.append(row)
+    return _precompute(ctx, prepared)
+
+
+def combine_rows(first: CleanRow, later: CleanRow) -> None:
+    """Fill `first`'s blanks from `later` and add `later`'s tags (in place)."""
+    for name in FILL_FIELDS:
+        if not getattr(first, name) and getattr(later, name):
+            setattr(first, name, getattr(later, name))
+    for tag in later.tags:
+        if tag not in first.tags:
+            first.tags.append(tag)
+    first.consent = first.consent or later.consent
+
+
+def prepare_deferred(ctx: LoadContext) -> Prepared | None:
+    """The deferred later lines, one per email (combined among themselves), ready to classify
+    once every chunk is written: their contact then exists and they become updates."""
+    if not ctx.deferred:
+        return None
+    by_email: dict[str, CleanRow] = {}
+    for row in ctx.deferred:
+        if row.email in by_email:
+            combine_rows(by_email[row.email], row)
+        else:
+            by_email[row.email] = row
+    ctx.deferred = []
+    prepared = Prepared(rows=list(by_email.values()))
+    return _precompute(ctx, prepared)
+
+
+def classify_deferred(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
+    """classify() for prepare_deferred()'s rows: they were counted as combined already, so
+    only their errors are counted."""
+    # The first lines are written: the workspace is no longer empty for these emails.
+    ctx.workspace_empty = False
+    counts = dict(ctx.counts)
+    samples = {k: list(v) for k, v in ctx.samples.items()}
+    plan = classify(ctx, prepared)
+    for kind in ("created", "updated", "unchanged"):
+        ctx.counts[kind] = counts[kind]
+        ctx.samples[kind] = samples[kind]
+    return plan
+
+
+def _precompute(ctx: LoadContext, prepared: Prepared) -> Prepared:
+    good = prepared.rows
     start = reserve_ticks(len(good))
     public_ids = ordered_public_ids(start, len(good))
     subscribed, never = ConsentState.SUBSCRIBED.value, ConsentState.NEVER_SUBSCRIBED.value

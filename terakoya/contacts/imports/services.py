@@ -351,8 +351,10 @@ def _run_chunks(
         if progress:
             progress(processed, job.total_rows)
 
-    # Chunks hold distinct emails (a repeated one is an error), so two chunks never touch the
-    # same contact and can be written by two connections at once, each in its own transaction.
+    # Chunks hold distinct emails (a repeated one is combined within its chunk, or deferred
+    # to _write_combined when its first line was in an earlier chunk), so two chunks never
+    # touch the same contact and can be written by two connections at once, each in its own
+    # transaction.
     pool: WritePool[int] = WritePool(helper_threads(WRITERS))
     try:
         try:
@@ -363,6 +365,7 @@ def _run_chunks(
                 written(pool.submit(partial(_write_chunk, ctx, plan, prepared.lines)))
         finally:
             written(pool.close())
+        _write_combined(ctx)
     except ImportFileError as exc:
         loader.add_error(ctx, 0, str(exc.message))
         return _finish(workspace, job, ctx, processed, ImportStatus.FAILED, actor)
@@ -375,6 +378,19 @@ def _run_chunks(
     if ctx.counts["created"] >= ANALYZE_AFTER:
         writer.refresh_statistics()
     return _finish(workspace, job, ctx, processed, ImportStatus.DONE, actor)
+
+
+def _write_combined(ctx: loader.LoadContext) -> None:
+    """The later lines of emails first seen in an earlier chunk, now that every chunk is
+    written: each updates the contact its first line made or matched (tags and grants
+    united, blanks filled), set-based like any chunk."""
+    prepared = loader.prepare_deferred(ctx)
+    if prepared is None:
+        return
+    plan = loader.classify_deferred(ctx, prepared)
+    writer.ensure_tags(ctx, plan)
+    with transaction.atomic():
+        writer.write(ctx, plan)
 
 
 def _write_chunk(ctx: loader.LoadContext, plan: loader.ChunkPlan, lines: int) -> int:
@@ -434,6 +450,9 @@ def import_status(job: ImportJob) -> dict[str, Any]:
         "updated": job.updated_count,
         "unchanged": job.unchanged_count,
         "errors": job.error_count,
+        # Later lines of an email already in the file, combined with its first line.
+        "combined": (job.result or {}).get("counts", {}).get("combined", 0),
+        "combined_samples": (job.result or {}).get("samples", {}).get("combined", []),
         "finished": job.status
         in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.ROLLED_BACK),
         "started_at": job.started_at.isoformat() if job.started_at else None,
@@ -496,7 +515,7 @@ def errors_csv(job: ImportJob) -> str:
 
 
 def _typed_number(value: str) -> str:
-    """"1,234", "１２３４" or " 1234 " as typed → "1234"."""
+    """ "1,234", "１２３４" or " 1234 " as typed → "1234"."""
     return "".join(unicodedata.normalize("NFKC", value or "").replace(",", "").split())
 
 

@@ -86,7 +86,13 @@ def test_dry_run_counts_match_the_import_and_write_nothing(workspace, owner):
     # When the dry run runs
     result = services.dry_run(workspace, job)
     # Then it counts each outcome and shows samples, without writing anything
-    assert result["counts"] == {"created": 1, "updated": 1, "unchanged": 1, "errors": 1}
+    assert result["counts"] == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 1,
+        "errors": 1,
+        "combined": 0,
+    }
     assert result["samples"]["updated"][0]["filled"] == ["phone"]
     assert Contact.objects.filter(workspace=workspace).count() == 2
     # And the import does exactly that: blanks filled, nothing overwritten
@@ -268,19 +274,20 @@ def test_quoted_newlines_bad_rows_and_errors_csv(workspace, owner):
         "multi@example.com,Again,\n"
     )
     job = run_file(workspace, text, actor=owner)
-    # Then the good line is imported and each bad one is listed with its reason
-    assert (job.created_count, job.error_count) == (1, 3)
+    # Then the good line is imported (the repeated one combined with it) and each bad one is
+    # listed with its reason
+    assert (job.created_count, job.error_count) == (1, 2)
     assert Contact.objects.get(email="multi@example.com").first_name == "Emma"
     report = services.errors_csv(job)
     lines = report.strip().splitlines()
     assert lines[0].startswith("email,name,phone,")
     assert "'=HYPERLINK" in report  # neutralized for spreadsheets
-    assert len(lines) == 4
+    assert len(lines) == 3
     # And the errors file can be uploaded again (the error column is ignored)
     again = services.create_import(
         workspace, uploaded_file=csv_bytes(report), filename="e.csv", actor=owner
     )
-    assert again.total_rows == 3
+    assert again.total_rows == 2
     assert list(again.mapping.values()).count("email") == 1
 
 

@@ -174,3 +174,85 @@ def test_large_imports_are_rolled_back_in_the_background(
     assert job.status == ImportStatus.ROLLED_BACK
     assert Contact.objects.filter(workspace=workspace, deleted_at__isnull=True).count() == 0
     assert Contact.objects.filter(workspace=workspace).count() == 2
+
+
+@pytest.mark.parametrize("chunk_rows", [50_000, 1], ids=["same-chunk", "across-chunks"])
+def test_a_repeated_email_in_the_file_updates_the_same_contact(
+    workspace,
+    other_workspace,
+    owner_client,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    chunk_rows,
+):
+    # Given a file where an email comes back in capitals, with other tags and the blank filled,
+    # and an existing contact repeated too; chunks of `chunk_rows` lines
+    from terakoya.catalog.models import Grant, Offer
+
+    monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(services, "CHUNK_ROWS", chunk_rows)
+    existing = Contact.objects.create(workspace=workspace, email="old@example.com")
+    theirs = Contact.objects.create(workspace=other_workspace, email="john.smith@example.com")
+    offer = Offer.objects.create(workspace=workspace, name="Course")
+    text = (
+        "email,first_name,last_name,tags\n"
+        "john.smith@example.com,John,,alpha\n"
+        "old@example.com,,Old,one\n"
+        "JOHN.SMITH@example.com,Johnny,Smith,beta\n"
+        "Old@Example.com,Olga,,two\n"
+        "john.smith@EXAMPLE.com,,,gamma\n"
+    )
+    upload = io.BytesIO(text.encode())
+    upload.name = "dupes.csv"
+    owner_client.post(url("upload", workspace), {"file": upload})
+    job = ImportJob.objects.get(workspace=workspace)
+    data = {f"col_{i}": job.mapping[h] for i, h in enumerate(job.headers)}
+    data["offers"] = [offer.public_id]
+    # When the file is checked
+    page = owner_client.post(url("detail", workspace, job.public_id), data, follow=True)
+    page = page.content.decode()
+    # Then the repeated lines are reported as combined, not as errors
+    assert 'id="count-created">1<' in page and 'id="count-errors">0<' in page
+    assert 'id="count-combined">3<' in page
+    assert "Line 4 (john.smith@example.com): combined with line 2" in page
+    assert "Line 6 (john.smith@example.com): combined with line 2" in page
+    # When it is run
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("run", workspace, job.public_id))
+    job.refresh_from_db()
+    # Then one contact got every line's tags, its blanks filled, and one grant
+    assert (job.created_count, job.updated_count, job.error_count) == (1, 1, 0)
+    john = Contact.objects.get(workspace=workspace, email="john.smith@example.com")
+    assert (john.first_name, john.last_name) == ("John", "Smith")
+    assert set(john.contact_tags.values_list("tag__name", flat=True)) == {"alpha", "beta", "gamma"}
+    assert Grant.objects.filter(contact=john).count() == 1
+    existing.refresh_from_db()
+    assert (existing.first_name, existing.last_name) == ("Olga", "Old")
+    assert set(existing.contact_tags.values_list("tag__name", flat=True)) == {"one", "two"}
+    assert Grant.objects.filter(contact=existing).count() == 1
+    # And the result page says so
+    page = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
+    assert 'id="result-combined">3<' in page and "combined with line 2" in page
+    # And the same email in another workspace is untouched
+    theirs.refresh_from_db()
+    assert (theirs.first_name, theirs.contact_tags.count()) == ("", 0)
+
+
+def test_a_finished_import_is_described_in_the_past_tense(workspace, owner, owner_client):
+    # Given a finished import that created and updated contacts
+    Contact.objects.create(workspace=workspace, email="old@example.com")
+    job = run_file(workspace, "email,first_name\nold@example.com,Old\nnew@example.com,New\n")
+    # When its page is opened in Japanese
+    owner_client.cookies["terakoya_language"] = "ja"
+    page = owner_client.get(
+        url("detail", workspace, job.public_id), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    # Then it says what was done, not what will be
+    assert "作成した連絡先" in page and "更新した連絡先" in page
+    assert "される連絡先" not in page
+    # And in English too
+    owner_client.cookies["terakoya_language"] = "en"
+    page = owner_client.get(
+        url("detail", workspace, job.public_id), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Contacts created" in page and "Contacts updated" in page
