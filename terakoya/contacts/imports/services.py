@@ -418,6 +418,13 @@ def _finish(
     job.result = _result(ctx)
     job.finished_at = timezone.now()
     job.save()
+    if status == ImportStatus.DONE and (ctx.counts["created"] or ctx.counts["updated"]):
+        # New contacts and filled names or phones make new likely duplicates: refresh the
+        # "Possible duplicates" list now rather than at the next daily run.
+        from terakoya.contacts.merge.tasks import compute_duplicate_suggestions
+        from terakoya.core.tasks import enqueue
+
+        enqueue(compute_duplicate_suggestions, workspace.pk)
     record_event(
         workspace,
         verb="contacts.imported",

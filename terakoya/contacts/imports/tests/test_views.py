@@ -256,3 +256,35 @@ def test_a_finished_import_is_described_in_the_past_tense(workspace, owner, owne
         url("detail", workspace, job.public_id), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Contacts created" in page and "Contacts updated" in page
+
+
+def test_duplicates_an_import_creates_are_suggested_once_it_is_done(
+    workspace, other_workspace, owner_client, django_capture_on_commit_callbacks
+):
+    # Given an existing contact, and the same person under another email in another workspace
+    Contact.objects.create(
+        workspace=workspace, email="john@corp.com", first_name="John", last_name="Smith"
+    )
+    Contact.objects.create(
+        workspace=other_workspace, email="j.smith@corp.com", first_name="John", last_name="Smith"
+    )
+    # And a file bringing the same person under another address
+    job = services.create_import(
+        workspace,
+        uploaded_file=csv_bytes("email,first_name,last_name\njsmith@corp.com,John,Smith\n"),
+        filename="people.csv",
+        actor=None,
+    )
+    owner_client.post(
+        url("detail", workspace, job.public_id),
+        {"col_0": "email", "col_1": "first_name", "col_2": "last_name"},
+    )
+    # When the import is run through the page (its task and what it queues run)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("run", workspace, job.public_id))
+    # Then the possible duplicates page already suggests the pair, and only this workspace's
+    page = owner_client.get(
+        reverse("dashboard:contact_merge:duplicates", args=[workspace.slug])
+    ).content.decode()
+    assert "john@corp.com" in page and "jsmith@corp.com" in page
+    assert "j.smith@corp.com" not in page
