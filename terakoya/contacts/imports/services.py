@@ -22,6 +22,7 @@ from terakoya.contacts.imports import loader, rollback, writer
 from terakoya.contacts.imports.models import ImportJob, ImportStatus
 from terakoya.contacts.imports.parsing import (
     CleanRow,
+    FileCheck,
     ImportFileError,
     RowCleaner,
     inspect_file,
@@ -189,13 +190,15 @@ def _context(
     )
 
 
-def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
+def _chunks(
+    job: ImportJob, cleaner: RowCleaner, check: FileCheck | None = None
+) -> Iterator[list[CleanRow]]:
     with job.file.open("rb") as raw:
         rows: list[CleanRow] = []
         first = True
         # A small first chunk: the database starts writing while the rest is still parsed.
         limit = FIRST_CHUNK_ROWS
-        for line, cells in iter_rows(raw, job.encoding):
+        for line, cells in iter_rows(raw, job.encoding, check):
             if first:
                 first = False
                 continue
@@ -211,11 +214,11 @@ def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
 
 
 def _prepared_chunks(
-    job: ImportJob, cleaner: RowCleaner, ctx: loader.LoadContext
+    job: ImportJob, cleaner: RowCleaner, ctx: loader.LoadContext, check: FileCheck | None = None
 ) -> Iterator[loader.Prepared]:
     """Parsed and prepared chunks; run ahead in a helper thread (core.prefetch), so it must not
     touch the database."""
-    for rows in _chunks(job, cleaner):
+    for rows in _chunks(job, cleaner, check):
         yield loader.prepare(ctx, rows)
 
 
@@ -246,13 +249,16 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
         raise ImportError_(_("This import has already started."))
     ctx = _context(workspace, job, write=False, actor=None)
     cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
+    # Only the dry run looks for signs of a broken file; the import itself does not pay for it.
+    check = FileCheck(job.encoding)
     try:
         with translation.override(job.options.get("language")), collector_paused():
-            for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
+            for prepared in prefetched(_prepared_chunks(job, cleaner, ctx, check)):
                 loader.classify(ctx, prepared)
+            warnings = check.warnings()
     except ImportFileError as exc:
         raise ImportError_(exc.message)
-    result = _summary(ctx)
+    result = {**_summary(ctx), "warnings": warnings}
     ImportJob.objects.filter(pk=job.pk, workspace=workspace).update(
         dry_run_result=result, status=ImportStatus.DRY_RUN, updated_at=timezone.now()
     )

@@ -288,3 +288,53 @@ def test_duplicates_an_import_creates_are_suggested_once_it_is_done(
     ).content.decode()
     assert "john@corp.com" in page and "jsmith@corp.com" in page
     assert "j.smith@corp.com" not in page
+
+
+def _checked_page(client, workspace, content: bytes) -> str:  # type: ignore[no-untyped-def]
+    """Upload `content`, keep the suggested mapping and return the dry run's page."""
+    upload = io.BytesIO(content)
+    upload.name = "file.csv"
+    response = client.post(url("upload", workspace), {"file": upload})
+    assert response.status_code == 302, response.content.decode()
+    job = ImportJob.objects.filter(workspace=workspace).first()
+    data = {f"col_{i}": job.mapping[h] for i, h in enumerate(job.headers)}
+    response = client.post(url("detail", workspace, job.public_id), data, follow=True)
+    return response.content.decode()
+
+
+def test_line_numbers_count_rows_as_a_spreadsheet_does(workspace, owner_client):
+    # Given a quoted name with a line break on row 2 and a bad email on row 3
+    text = 'email,name\na@example.com,"Emma\nClarke"\nbad-email,X\n'
+    # When it is checked
+    page = _checked_page(owner_client, workspace, text.encode())
+    # Then the bad line is reported as row 3, as Excel shows it, not as physical line 4
+    assert "<td>3</td><td>bad-email</td>" in page
+    assert "<td>4</td>" not in page
+
+
+def test_an_unclosed_quote_is_a_warning_in_the_dry_run(workspace, owner_client):
+    # Given a quote that is never closed: the csv reader swallows the rest of the file
+    text = 'email,name\na@example.com,"Emma\nb@example.com,Bob\nc@example.com,Cy\n'
+    # When it is checked
+    page = _checked_page(owner_client, workspace, text.encode())
+    # Then the page warns about line 2 instead of silently showing one garbled row
+    assert "data-warning" in page and "Line 2 has a cell that runs over 3 lines" in page
+    # And a well-formed file with a quoted line break gets no warning
+    ImportJob.objects.all().delete()
+    page = _checked_page(owner_client, workspace, b'email,name\na@example.com,"Emma\nClarke"\n')
+    assert "data-warning" not in page
+
+
+def test_latin1_bytes_read_as_shift_jis_are_a_warning_in_the_dry_run(workspace, owner_client):
+    # Given an ASCII file with a few Latin-1 bytes (é, ñ): not UTF-8, so read as Shift_JIS
+    text = (
+        b"email,first_name\nrenee@example.com,Ren\xe9e\nmax@example.com,Max\n"
+        b"m@example.com,Mu\xf1oz\n"
+    )
+    # When it is checked
+    page = _checked_page(owner_client, workspace, text)
+    # Then the page warns that the names on lines 2 and 4 may be garbled
+    assert "data-warning" in page and "names on lines 2, 4 may come out garbled" in page
+    # And a real Shift_JIS file gets no warning
+    ImportJob.objects.all().delete()
+    assert "data-warning" not in _checked_page(owner_client, workspace, CP932)
