@@ -28,7 +28,7 @@ from terakoya.contacts.models import (
 from terakoya.core.ids import ordered_public_ids, reserve_ticks
 
 SAMPLE_SIZE = 5
-FILL_FIELDS = ("first_name", "last_name", "phone", "language")
+FILL_FIELDS = ("first_name", "last_name", "phone", "language", "note")
 
 
 @dataclass
@@ -99,7 +99,7 @@ def _existing(ctx: LoadContext, emails: list[str]) -> dict[str, tuple[Any, ...]]
     # No row locks here: most rows of a re-import are unchanged, and locking a million rows
     # would write a million tuples. Rows that will be updated are locked and re-checked in
     # _lock_updates() just before the write.
-    columns = "SELECT email, id, first_name, last_name, phone, language, deleted_at, email "
+    columns = "SELECT email, id, first_name, last_name, phone, language, deleted_at, email, note "
     sql = f"{columns}FROM contacts_contact WHERE workspace_id = %s AND {cond}"
     with connection.cursor() as cur:
         cur.execute(sql, [ctx.workspace_id, *params])
@@ -152,7 +152,7 @@ class ChunkPlan:
     creates: list[tuple[Any, ...]] = field(default_factory=list)  # staging rows
     updates: list[tuple[Any, ...]] = field(
         default_factory=list
-    )  # (id, first, last, phone, lang, search)
+    )  # (id, first, last, phone, lang, search, note)
     tag_links: list[tuple[str, str]] = field(default_factory=list)  # (email, tag name)
     # Names of the tags the new contacts carry (each staged row holds its own list; see
     # _tag_list), and the new rows already in COPY format when prepare() could make them.
@@ -162,8 +162,9 @@ class ChunkPlan:
     creates_copy: bytes | None = None
     grant_links: list[tuple[str, int]] = field(default_factory=list)  # (email, offer id)
     existing_ids: dict[str, int] = field(default_factory=dict)  # email → id of existing contacts
-    # id → (first, last, phone, language) as read, to detect a concurrent edit before updating
-    read_values: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
+    # id → (first, last, phone, language, note) as read, to detect a concurrent edit before
+    # updating
+    read_values: dict[int, tuple[str, str, str, str, str]] = field(default_factory=dict)
     subscribed: int = 0
 
 
@@ -175,7 +176,7 @@ class Prepared:
     rows: list[CleanRow] = field(default_factory=list)
     tags: list[list[str]] = field(default_factory=list)  # the file's tags plus the import's
     # Each row's staging tuple should it be new: (public_id, tick, email, first_name,
-    # last_name, phone, language, consent_state, search_text, tags); see STAGING.
+    # last_name, phone, language, consent_state, search_text, tags, note); see STAGING.
     new_rows: list[tuple[Any, ...]] = field(default_factory=list)
     new_rows_insert: list[tuple[Any, ...]] = field(default_factory=list)  # in_insert_order
     new_rows_copy: bytes | None = None  # new_rows_insert in PostgreSQL's COPY text format
@@ -283,6 +284,7 @@ def _precompute(ctx: LoadContext, prepared: Prepared) -> Prepared:
                 state,
                 search_text_for(row.email, row.first_name, row.last_name, row.phone),
                 _tag_list(tags, postgres=ctx.postgres),
+                row.note,
             )
         )
     if ctx.write:
@@ -387,7 +389,7 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
             ctx.counts["created"] += 1
             _sample(ctx, "created", _created_sample(row, tags, new[7]))
             continue
-        contact_id, first, last, phone, language, deleted_at, contact_email = found
+        contact_id, first, last, phone, language, deleted_at, contact_email, note = found
         plan.existing_ids[row.email] = contact_id
         if deleted_at is not None:
             add_error(
@@ -397,7 +399,13 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
                 row.email,
             )
             continue
-        current = {"first_name": first, "last_name": last, "phone": phone, "language": language}
+        current = {
+            "first_name": first,
+            "last_name": last,
+            "phone": phone,
+            "language": language,
+            "note": note,
+        }
         fills = {f: getattr(row, f) for f in FILL_FIELDS if not current[f] and getattr(row, f)}
         new_tags = [t for t in tags if t not in tags_by_contact.get(contact_id, set())]
         new_offers = [o for o in ctx.offer_ids if (contact_id, o) not in active_grants]
@@ -406,7 +414,7 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
             _sample(ctx, "unchanged", {"line": row.line, "email": row.email})
             continue
         if fills:
-            plan.read_values[contact_id] = (first, last, phone, language)
+            plan.read_values[contact_id] = (first, last, phone, language, note)
             merged = {**current, **fills}
             plan.updates.append(
                 (
@@ -418,6 +426,7 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
                     search_text_for(
                         contact_email, merged["first_name"], merged["last_name"], merged["phone"]
                     ),
+                    merged["note"],
                 )
             )
         plan.tag_links.extend((row.email, t) for t in new_tags)

@@ -34,8 +34,19 @@ FIELDS: dict[str, Any] = {
     "language": _("Language"),
     "tags": _("Tags (several per cell)"),
     "consent": _("Marketing email consent"),
+    "note": _("Note"),
 }
-SINGLE_FIELDS = ("email", "first_name", "last_name", "full_name", "phone", "language", "consent")
+SINGLE_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "phone",
+    "language",
+    "consent",
+    "note",
+)
+NOTE_MAX_LENGTH = 10_000  # contacts.models.NOTE_MAX_LENGTH (this module has no Django models)
 
 # Header (normalized: NFKC, lower case, no spaces/underscores/hyphens) → field.
 HEADER_SUGGESTIONS: dict[str, str] = {}
@@ -93,6 +104,7 @@ for _field, _names in {
     ],
     "language": ["language", "locale", "lang", "言語"],
     "tags": ["tags", "tag", "labels", "label", "タグ", "ラベル"],
+    "note": ["note", "notes", "memo", "メモ", "備考"],
 }.items():
     for _name in _names:
         HEADER_SUGGESTIONS[
@@ -129,7 +141,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "label": _("Ghost member export"),
         "requires": {"email", "subscribed_to_emails"},
         "any_of": [{"labels"}, {"name"}],
-        "mapping": {"email": "email", "name": "full_name", "labels": "tags"},
+        "mapping": {"email": "email", "name": "full_name", "labels": "tags", "note": "note"},
     },
 }
 
@@ -249,9 +261,7 @@ KANA_RE = re.compile(r"[\u3040-\u30ff]")
 ODD_RE = re.compile(r"[\ue000-\uf8ff\x80-\x9f]")
 # An ASCII letter glued to a kanji or a half-width kana: what Latin-1 (é = E9, Ä = C4…) turns
 # into when read as Shift_JIS ("Renée" → "Ren馥").
-GLUED_RE = re.compile(
-    r"[A-Za-z][\u3400-\u9fff\uff61-\uff9f]|[\u3400-\u9fff\uff61-\uff9f][A-Za-z]"
-)
+GLUED_RE = re.compile(r"[A-Za-z][\u3400-\u9fff\uff61-\uff9f]|[\u3400-\u9fff\uff61-\uff9f][A-Za-z]")
 MAX_WARNED_LINES = 5
 
 
@@ -538,6 +548,7 @@ class CleanRow:
     language: str = ""
     tags: list[str] = field(default_factory=list)
     consent: bool = False
+    note: str = ""
     error: str = ""
 
 
@@ -560,6 +571,7 @@ class RowCleaner:
         self._phone = first.get("phone")
         self._language = first.get("language")
         self._consent = first.get("consent")
+        self._note = first.get("note")
         self._tags = self.columns.get("tags", [])
 
     @staticmethod
@@ -611,6 +623,13 @@ class RowCleaner:
                 for tag in split_tags(cells[i]):
                     if tag not in row.tags:
                         row.tags.append(tag)
+        if self._note is not None:
+            # Line breaks inside a note are kept; only the ends are trimmed.
+            note = cell(cells, self._note)
+            if len(note) > NOTE_MAX_LENGTH:
+                row.error = str(_("The note is longer than 10,000 characters."))
+                return row
+            row.note = note
         if self._consent is not None:
             consent = cell(cells, self._consent)
             row.consent = unicodedata.normalize("NFKC", consent).strip().lower() in TRUE_WORDS

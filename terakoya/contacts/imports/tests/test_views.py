@@ -338,3 +338,45 @@ def test_latin1_bytes_read_as_shift_jis_are_a_warning_in_the_dry_run(workspace, 
     # And a real Shift_JIS file gets no warning
     ImportJob.objects.all().delete()
     assert "data-warning" not in _checked_page(owner_client, workspace, CP932)
+
+
+def test_a_ghost_note_becomes_the_contact_note(
+    workspace, other_workspace, owner_client, django_capture_on_commit_callbacks
+):
+    # Given a contact with a note, one without, and a contact of another workspace
+    Contact.objects.create(workspace=workspace, email="kept@example.com", note="Own words")
+    blank = Contact.objects.create(workspace=workspace, email="blank@example.com")
+    theirs = Contact.objects.create(workspace=other_workspace, email="new@example.com")
+    # And a Ghost member export with notes (one over two lines)
+    text = (
+        "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,"
+        "created_at,deleted_at,labels,tiers\n"
+        '1,new@example.com,Hana Sato,"Met at the Tokyo seminar\nPrefers email",false,,,,,,\n'
+        "2,kept@example.com,,From Ghost,false,,,,,,\n"
+        "3,blank@example.com,,Filled by Ghost,false,,,,,,\n"
+    )
+    upload = io.BytesIO(text.encode())
+    upload.name = "ghost.csv"
+    owner_client.post(url("upload", workspace), {"file": upload})
+    job = ImportJob.objects.get(workspace=workspace)
+    # Then the note column is mapped to the contact note
+    assert job.preset == "ghost" and job.mapping["note"] == "note"
+    data = {f"col_{i}": job.mapping[h] for i, h in enumerate(job.headers)}
+    owner_client.post(url("detail", workspace, job.public_id), data)
+    # When the import runs
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("run", workspace, job.public_id))
+    # Then the new contact has the note, shown on its page
+    new = Contact.objects.get(workspace=workspace, email="new@example.com")
+    assert new.note == "Met at the Tokyo seminar\nPrefers email"
+    page = owner_client.get(
+        reverse("dashboard:contacts:detail", args=[workspace.slug, new.public_id])
+    ).content.decode()
+    assert "Met at the Tokyo seminar" in page
+    # And a blank note is filled, an existing one is not overwritten
+    blank.refresh_from_db()
+    assert blank.note == "Filled by Ghost"
+    assert Contact.objects.get(workspace=workspace, email="kept@example.com").note == "Own words"
+    # And the other workspace's contact of the same email is untouched
+    theirs.refresh_from_db()
+    assert theirs.note == ""
