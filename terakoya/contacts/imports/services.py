@@ -394,9 +394,16 @@ def _write_combined(ctx: loader.LoadContext) -> None:
     if prepared is None:
         return
     plan = loader.classify_deferred(ctx, prepared)
+    if not (plan.creates or plan.updates or plan.tag_links or plan.grant_links):
+        return
     writer.ensure_tags(ctx, plan)
-    with transaction.atomic():
-        writer.write(ctx, plan)
+    # Through a write pool like every chunk: its own transaction on a helper connection
+    # (inline inside a caller's transaction).
+    pool: WritePool[int] = WritePool(helper_threads(1))
+    try:
+        pool.submit(partial(_write_chunk, ctx, plan, 0))
+    finally:
+        pool.close()
 
 
 def _write_chunk(ctx: loader.LoadContext, plan: loader.ChunkPlan, lines: int) -> int:

@@ -264,6 +264,8 @@ def _stage(
     if connection.vendor == "postgresql":
         definition = ", ".join(filter(None, [_pg_stage_id_column(cur, table), STAGING[table]]))
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
+        # Empty already unless the caller's own transaction wrote an earlier chunk (tests).
+        cur.execute(f"DELETE FROM {table}")
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             if copy_data is not None:
                 copy.write(copy_data)

@@ -514,7 +514,7 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     job = services.create_import(
         workspace,
         uploaded_file=csv_bytes(
-            "email,first_name,tags,subscribed\n" + lines + "p0@example.com,Again,,\n"
+            "email,first_name,tags,subscribed\n" + lines + "P0@example.com,Again,later,\n"
         ),
         filename="c.csv",
         actor=owner,
@@ -537,7 +537,9 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     assert seen == sorted(seen) and seen[-1] == 11
     # and every row landed once, with its tags, grant and consent, as if written one by one
     assert job.status == ImportStatus.DONE
-    assert (job.created_count, job.updated_count, job.error_count) == (9, 1, 1)
+    assert (job.created_count, job.updated_count, job.error_count) == (9, 1, 0)
+    # (the repeated email, in another chunk, was combined with its first line after the rest)
+    assert job.result["counts"]["combined"] == 1
     contacts = Contact.objects.filter(workspace=workspace)
     assert contacts.count() == 10
     assert ContactTag.objects.filter(workspace=workspace, tag__name="新規").count() == 10
@@ -548,6 +550,8 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     ]
     assert ConsentEvent.objects.filter(contact__in=subscribed, method="import").count() == 5
     assert contacts.get(email="p5@example.com").first_name == "Name5"
+    p0 = contacts.get(email="p0@example.com")
+    assert p0.first_name == "Name0" and p0.contact_tags.filter(tag__name="later").exists()
     # and the same email in another workspace was left alone, its tag not borrowed
     stranger.refresh_from_db()
     assert (stranger.first_name, stranger.consent_state) == ("", ConsentState.NEVER_SUBSCRIBED)
