@@ -121,9 +121,9 @@ def _touch_conditions(workspace: Workspace, job: ImportJob) -> dict[str, Q]:
     add(
         "merged",
         Q(
-            pk__in=Merge.objects.filter(
-                workspace=workspace, primary_contact_id__in=ids
-            ).values("primary_contact_id")
+            pk__in=Merge.objects.filter(workspace=workspace, primary_contact_id__in=ids).values(
+                "primary_contact_id"
+            )
         ),
     )
     for f in contact_relations():
