@@ -33,9 +33,10 @@ def emit(
     baseline_name: str,
     baseline_value: float,
     target: str,
-    ok: bool,
+    ok: bool | None,
     **extra: Any,
 ) -> None:
+    """Print one figure. `ok` is None for a figure reported without a pass mark."""
     ratio = round(value / baseline_value, 3) if baseline_value else None
     record = {
         "name": name,
@@ -45,7 +46,7 @@ def emit(
         "baseline_value": round(baseline_value, 3),
         "ratio": ratio,
         "target": target,
-        "ok": bool(ok),
+        "ok": None if ok is None else bool(ok),
         **extra,
     }
     print(json.dumps(record, ensure_ascii=False), flush=True)

@@ -43,6 +43,7 @@ class StatusOut(Schema):
     updated: int
     unchanged: int
     errors: int
+    combined: int = Field(0, description="later lines of an email already in the file, combined")
     finished: bool
     started_at: str | None
     finished_at: str | None
@@ -51,6 +52,9 @@ class StatusOut(Schema):
 class DryRunOut(Schema):
     counts: dict[str, int]
     samples: dict[str, Any]
+    warnings: list[str] = Field(
+        default_factory=list, description="signs of a broken file (unclosed quote, encoding)"
+    )
 
 
 def _actor(request: HttpRequest) -> str:
@@ -121,7 +125,14 @@ def _dry_run_answer(job: ImportJob) -> Any:
         raise imports.ImportError_([str(m) for m in result["failed"]])
     if "counts" not in result:
         raise imports.ImportError_(_("Start a dry run first."))
-    return Status(200, {"counts": result["counts"], "samples": result["samples"]})
+    return Status(
+        200,
+        {
+            "counts": result["counts"],
+            "samples": result["samples"],
+            "warnings": result.get("warnings", []),
+        },
+    )
 
 
 @router.post(

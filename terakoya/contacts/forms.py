@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from terakoya.catalog.models import Offer
 from terakoya.contacts.bulk import ACTIONS
-from terakoya.contacts.models import ConsentState, Segment, Tag
+from terakoya.contacts.models import NOTE_MAX_LENGTH, ConsentState, Segment, Tag
 from terakoya.contacts.names import asks_family_name_first
 
 SORT_CHOICES = [
@@ -110,6 +110,12 @@ class ContactEditForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGE_CHOICES)
     time_zone = forms.CharField(label=_("Time zone"), required=False, max_length=64)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

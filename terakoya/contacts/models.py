@@ -32,6 +32,9 @@ class CreatedVia(models.TextChoices):
     PURCHASE = "purchase", _("Purchase")
 
 
+NOTE_MAX_LENGTH = 10_000
+
+
 def normalize_email(value: str) -> str:
     return (value or "").strip().lower()
 
@@ -86,6 +89,8 @@ class Contact(WorkspaceOwned):
         choices=[("ja", _("Japanese")), ("en", _("English"))],
     )
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Free text staff keep about the contact (an import's "note" column, Ghost's for one).
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
     consent_state = models.CharField(
         _("marketing email"),
         max_length=20,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from terakoya.activity.services import actor_label, record_event
 from terakoya.contacts.models import (
+    NOTE_MAX_LENGTH,
     Address,
     ConsentEvent,
     ConsentMethod,
@@ -40,7 +41,7 @@ OPT_IN_VALID_FOR = timedelta(days=7)
 OPT_IN_RESEND_AFTER = timedelta(minutes=10)
 TRASH_KEEP_DAYS = 30
 LANGUAGES = ("", "ja", "en")
-EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "language", "time_zone")
+EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "language", "time_zone", "note")
 
 
 class DuplicateContactError(ValidationError):
@@ -236,6 +237,10 @@ def update_contact(
             value = normalize_phone(value, workspace.country)
         elif key == "language":
             value = _clean_language(value)
+        elif key == "note":
+            value = (value or "").strip()
+            if len(value) > NOTE_MAX_LENGTH:
+                raise ValidationError({"note": _("The note is too long.")})
         elif key == "time_zone":
             from terakoya.workspaces.models import validate_time_zone
 

@@ -101,7 +101,14 @@ def test_a_large_files_dry_run_runs_in_the_background(
         callback()
     result = api.get(f"{BASE}/{job_id}/dry-run")
     assert result.status_code == 200, result.content
-    assert result.json()["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "errors": 1}
+    assert result.json()["counts"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": 1,
+        "combined": 0,
+    }
+    assert result.json()["warnings"] == []
     assert Contact.objects.count() == 0
 
 

@@ -29,7 +29,7 @@ from terakoya.contacts.search import with_alternate_emails
 from terakoya.core.ids import ordered_public_ids, reserve_ticks
 
 SAMPLE_SIZE = 5
-FILL_FIELDS = ("first_name", "last_name", "phone", "language")
+FILL_FIELDS = ("first_name", "last_name", "phone", "language", "note")
 
 
 @dataclass
@@ -47,13 +47,28 @@ class LoadContext:
     # the database connection.
     postgres: bool = False
     seen: dict[str, int] = field(default_factory=dict)
+    # Later lines of an email whose first line was in an earlier chunk: written after every
+    # chunk (see services._write_combined), so two connections never write one contact.
+    deferred: list[CleanRow] = field(default_factory=list)
     tag_ids: dict[str, int] = field(default_factory=dict)
     created_tag_ids: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(
-        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "errors": 0}
+        default_factory=lambda: {
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "errors": 0,
+            "combined": 0,
+        }
     )
     samples: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {"created": [], "updated": [], "unchanged": [], "errors": []}
+        default_factory=lambda: {
+            "created": [],
+            "updated": [],
+            "unchanged": [],
+            "errors": [],
+            "combined": [],
+        }
     )
     errors: list[list[Any]] = field(default_factory=list)
 
@@ -85,7 +100,7 @@ def _existing(ctx: LoadContext, emails: list[str]) -> dict[str, tuple[Any, ...]]
     # No row locks here: most rows of a re-import are unchanged, and locking a million rows
     # would write a million tuples. Rows that will be updated are locked and re-checked in
     # _lock_updates() just before the write.
-    columns = "SELECT email, id, first_name, last_name, phone, language, deleted_at, email "
+    columns = "SELECT email, id, first_name, last_name, phone, language, deleted_at, email, note "
     sql = f"{columns}FROM contacts_contact WHERE workspace_id = %s AND {cond}"
     with connection.cursor() as cur:
         cur.execute(sql, [ctx.workspace_id, *params])
@@ -138,7 +153,7 @@ class ChunkPlan:
     creates: list[tuple[Any, ...]] = field(default_factory=list)  # staging rows
     updates: list[tuple[Any, ...]] = field(
         default_factory=list
-    )  # (id, first, last, phone, lang, search)
+    )  # (id, first, last, phone, lang, search, note)
     tag_links: list[tuple[str, str]] = field(default_factory=list)  # (email, tag name)
     # Names of the tags the new contacts carry (each staged row holds its own list; see
     # _tag_list), and the new rows already in COPY format when prepare() could make them.
@@ -148,8 +163,9 @@ class ChunkPlan:
     creates_copy: bytes | None = None
     grant_links: list[tuple[str, int]] = field(default_factory=list)  # (email, offer id)
     existing_ids: dict[str, int] = field(default_factory=dict)  # email → id of existing contacts
-    # id → (first, last, phone, language) as read, to detect a concurrent edit before updating
-    read_values: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
+    # id → (first, last, phone, language, note) as read, to detect a concurrent edit before
+    # updating
+    read_values: dict[int, tuple[str, str, str, str, str]] = field(default_factory=dict)
     subscribed: int = 0
 
 
@@ -161,7 +177,7 @@ class Prepared:
     rows: list[CleanRow] = field(default_factory=list)
     tags: list[list[str]] = field(default_factory=list)  # the file's tags plus the import's
     # Each row's staging tuple should it be new: (public_id, tick, email, first_name,
-    # last_name, phone, language, consent_state, search_text, tags); see STAGING.
+    # last_name, phone, language, consent_state, search_text, tags, note); see STAGING.
     new_rows: list[tuple[Any, ...]] = field(default_factory=list)
     new_rows_insert: list[tuple[Any, ...]] = field(default_factory=list)  # in_insert_order
     new_rows_copy: bytes | None = None  # new_rows_insert in PostgreSQL's COPY text format
@@ -172,25 +188,78 @@ class Prepared:
 
 
 def prepare(ctx: LoadContext, rows: list[CleanRow]) -> Prepared:
-    """Set aside bad and repeated lines (as errors) and precompute the rest. No database."""
+    """Set aside bad lines (as errors), combine repeated emails, precompute the rest. No
+    database.
+
+    A later line of an email already seen (emails are lower-cased, so JOHN@… repeats john@…)
+    is combined with the first: tags united, blank fields filled. Within the chunk that is done
+    here; a first line in an earlier chunk leaves it in ctx.deferred."""
     prepared = Prepared(lines=len(rows))
     good = prepared.rows
+    in_chunk: dict[str, CleanRow] = {}
     for row in rows:
         if row.error:
             add_error(ctx, row.line, row.error, row.email)
             continue
         first_line = ctx.seen.get(row.email)
         if first_line is not None:
-            add_error(
-                ctx,
-                row.line,
-                _("This email is already on line %(line)s of the file; merge the two lines.")
-                % {"line": first_line},
-                row.email,
-            )
+            ctx.counts["combined"] += 1
+            _sample(ctx, "combined", {"line": row.line, "email": row.email, "first": first_line})
+            first = in_chunk.get(row.email)
+            if first is None:
+                ctx.deferred.append(row)
+            else:
+                combine_rows(first, row)
             continue
         ctx.seen[row.email] = row.line
+        in_chunk[row.email] = row
         good.append(row)
+    return _precompute(ctx, prepared)
+
+
+def combine_rows(first: CleanRow, later: CleanRow) -> None:
+    """Fill `first`'s blanks from `later` and add `later`'s tags (in place)."""
+    for name in FILL_FIELDS:
+        if not getattr(first, name) and getattr(later, name):
+            setattr(first, name, getattr(later, name))
+    for tag in later.tags:
+        if tag not in first.tags:
+            first.tags.append(tag)
+    first.consent = first.consent or later.consent
+
+
+def prepare_deferred(ctx: LoadContext) -> Prepared | None:
+    """The deferred later lines, one per email (combined among themselves), ready to classify
+    once every chunk is written: their contact then exists and they become updates."""
+    if not ctx.deferred:
+        return None
+    by_email: dict[str, CleanRow] = {}
+    for row in ctx.deferred:
+        if row.email in by_email:
+            combine_rows(by_email[row.email], row)
+        else:
+            by_email[row.email] = row
+    ctx.deferred = []
+    prepared = Prepared(rows=list(by_email.values()))
+    return _precompute(ctx, prepared)
+
+
+def classify_deferred(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
+    """classify() for prepare_deferred()'s rows: they were counted as combined already, so
+    only their errors are counted."""
+    # The first lines are written: the workspace is no longer empty for these emails.
+    ctx.workspace_empty = False
+    counts = dict(ctx.counts)
+    samples = {k: list(v) for k, v in ctx.samples.items()}
+    plan = classify(ctx, prepared)
+    for kind in ("created", "updated", "unchanged"):
+        ctx.counts[kind] = counts[kind]
+        ctx.samples[kind] = samples[kind]
+    return plan
+
+
+def _precompute(ctx: LoadContext, prepared: Prepared) -> Prepared:
+    good = prepared.rows
     start = reserve_ticks(len(good))
     public_ids = ordered_public_ids(start, len(good))
     subscribed, never = ConsentState.SUBSCRIBED.value, ConsentState.NEVER_SUBSCRIBED.value
@@ -216,6 +285,7 @@ def prepare(ctx: LoadContext, rows: list[CleanRow]) -> Prepared:
                 state,
                 search_text_for(row.email, row.first_name, row.last_name, row.phone),
                 _tag_list(tags, postgres=ctx.postgres),
+                row.note,
             )
         )
     if ctx.write:
@@ -320,7 +390,7 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
             ctx.counts["created"] += 1
             _sample(ctx, "created", _created_sample(row, tags, new[7]))
             continue
-        contact_id, first, last, phone, language, deleted_at, contact_email = found
+        contact_id, first, last, phone, language, deleted_at, contact_email, note = found
         plan.existing_ids[row.email] = contact_id
         if deleted_at is not None:
             add_error(
@@ -330,7 +400,13 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
                 row.email,
             )
             continue
-        current = {"first_name": first, "last_name": last, "phone": phone, "language": language}
+        current = {
+            "first_name": first,
+            "last_name": last,
+            "phone": phone,
+            "language": language,
+            "note": note,
+        }
         fills = {f: getattr(row, f) for f in FILL_FIELDS if not current[f] and getattr(row, f)}
         new_tags = [t for t in tags if t not in tags_by_contact.get(contact_id, set())]
         new_offers = [o for o in ctx.offer_ids if (contact_id, o) not in active_grants]
@@ -339,7 +415,7 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
             _sample(ctx, "unchanged", {"line": row.line, "email": row.email})
             continue
         if fills:
-            plan.read_values[contact_id] = (first, last, phone, language)
+            plan.read_values[contact_id] = (first, last, phone, language, note)
             merged = {**current, **fills}
             plan.updates.append(
                 (
@@ -351,6 +427,7 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
                     search_text_for(
                         contact_email, merged["first_name"], merged["last_name"], merged["phone"]
                     ),
+                    merged["note"],
                 )
             )
         plan.tag_links.extend((row.email, t) for t in new_tags)

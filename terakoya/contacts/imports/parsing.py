@@ -36,8 +36,19 @@ FIELDS: dict[str, Any] = {
     "language": _("Language"),
     "tags": _("Tags (several per cell)"),
     "consent": _("Marketing email consent"),
+    "note": _("Note"),
 }
-SINGLE_FIELDS = ("email", "first_name", "last_name", "full_name", "phone", "language", "consent")
+SINGLE_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "phone",
+    "language",
+    "consent",
+    "note",
+)
+NOTE_MAX_LENGTH = 10_000  # contacts.models.NOTE_MAX_LENGTH (this module has no Django models)
 
 # Header (normalized: NFKC, lower case, no spaces/underscores/hyphens) → field.
 HEADER_SUGGESTIONS: dict[str, str] = {}
@@ -95,6 +106,7 @@ for _field, _names in {
     ],
     "language": ["language", "locale", "lang", "言語"],
     "tags": ["tags", "tag", "labels", "label", "タグ", "ラベル"],
+    "note": ["note", "notes", "memo", "メモ", "備考"],
 }.items():
     for _name in _names:
         HEADER_SUGGESTIONS[
@@ -131,7 +143,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "label": _("Ghost member export"),
         "requires": {"email", "subscribed_to_emails"},
         "any_of": [{"labels"}, {"name"}],
-        "mapping": {"email": "email", "name": "full_name", "labels": "tags"},
+        "mapping": {"email": "email", "name": "full_name", "labels": "tags", "note": "note"},
     },
 }
 
@@ -204,21 +216,31 @@ def _unique_headers(headers: list[str]) -> list[str]:
     return result
 
 
-def iter_rows(raw: IO[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number in the file, cells) for every data row; raises ImportFileError."""
+def iter_rows(
+    raw: IO[bytes], encoding: str, check: FileCheck | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells) for every row, the header being row 1; raises ImportFileError.
+
+    Rows are numbered as records, as a spreadsheet numbers them: a quoted cell with a line
+    break is still one row, so it does not shift the numbers of the rows after it. With
+    `check`, each row is also looked at for signs of a broken file (see FileCheck)."""
     text = open_text(raw, encoding)
     reader = csv.reader(text)
+    number = 0
     try:
         for cells in reader:
+            number += 1
             if "\x00" in "".join(cells):
                 raise ImportFileError(
                     _("This does not look like a CSV file (it contains binary data).")
                 )
-            yield reader.line_num, cells
+            if check is not None:
+                check.row(number, reader.line_num, cells)
+            yield number, cells
     except UnicodeDecodeError:
         raise ImportFileError(
             _("The file mixes text encodings near line %(line)s. Save it as “CSV UTF-8”.")
-            % {"line": reader.line_num + 1}
+            % {"line": number + 1}
         )
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
@@ -227,13 +249,82 @@ def iter_rows(raw: IO[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
                     "A cell near line %(line)s is larger than 1 MB. The file is probably "
                     "broken (for example a quote that is never closed)."
                 )
-                % {"line": reader.line_num}
+                % {"line": number + 1}
             )
         raise ImportFileError(
-            _("The CSV file is malformed near line %(line)s.") % {"line": reader.line_num}
+            _("The CSV file is malformed near line %(line)s.") % {"line": number + 1}
         )
     finally:
         text.detach()
+
+
+KANA_RE = re.compile(r"[\u3040-\u30ff]")
+# Never in real Shift_JIS text: the user-defined area (bytes F0–F9) and C1 controls (byte 80).
+ODD_RE = re.compile(r"[\ue000-\uf8ff\x80-\x9f]")
+# An ASCII letter glued to a kanji or a half-width kana: what Latin-1 (é = E9, Ä = C4…) turns
+# into when read as Shift_JIS ("Renée" → "Ren馥").
+GLUED_RE = re.compile(r"[A-Za-z][\u3400-\u9fff\uff61-\uff9f]|[\u3400-\u9fff\uff61-\uff9f][A-Za-z]")
+MAX_WARNED_LINES = 5
+
+
+class FileCheck:
+    """Signs that a file was read but not as its author meant it, for the dry run's warnings.
+
+    - A quote that is never closed: the csv module then reads the following lines into one
+      cell (to the next quote or the end of the file) without complaint. Such a cell spans
+      several lines and holds commas.
+    - A file that is not UTF-8 and was read as Shift_JIS although it is not (an ASCII file
+      with a few Latin-1 bytes, say): its names come out as stray kanji."""
+
+    def __init__(self, encoding: str) -> None:
+        self.sjis = encoding == "cp932"
+        self._last_line = 0
+        self.swallowing: list[tuple[int, int]] = []  # (row number, physical lines it spans)
+        self.odd_rows: list[int] = []
+        self.glued_rows: list[int] = []
+        self.kana = False
+
+    def row(self, number: int, line: int, cells: list[str]) -> None:
+        span, self._last_line = line - self._last_line, line
+        if span > 1 and any("\n" in c and "," in c.partition("\n")[2] for c in cells):
+            self.swallowing.append((number, span))
+        if self.sjis:
+            joined = "".join(cells)
+            if joined.isascii():
+                return
+            if not self.kana and KANA_RE.search(joined):
+                self.kana = True
+            if ODD_RE.search(joined):
+                self.odd_rows.append(number)
+            elif GLUED_RE.search(joined):
+                self.glued_rows.append(number)
+
+    def warnings(self) -> list[str]:
+        found: list[str] = []
+        for number, span in self.swallowing[:MAX_WARNED_LINES]:
+            found.append(
+                str(
+                    _(
+                        "Line %(line)s has a cell that runs over %(count)s lines of the file "
+                        "and holds commas: a quote is probably never closed, so the lines after "
+                        "it were read into that cell. Check the quotes in the file."
+                    )
+                    % {"line": number, "count": span}
+                )
+            )
+        garbled = sorted({*self.odd_rows, *([] if self.kana else self.glued_rows)})
+        if garbled:
+            found.append(
+                str(
+                    _(
+                        "This file is not UTF-8, and it does not read like Shift_JIS either "
+                        "(it may be Latin-1 or another encoding): names on lines %(lines)s may "
+                        "come out garbled. Save it as “CSV UTF-8” and upload it again."
+                    )
+                    % {"lines": ", ".join(str(n) for n in garbled[:MAX_WARNED_LINES])}
+                )
+            )
+        return found
 
 
 def sniff_encoding(raw: IO[bytes]) -> str:
@@ -460,6 +551,7 @@ class CleanRow:
     language: str = ""
     tags: list[str] = field(default_factory=list)
     consent: bool = False
+    note: str = ""
     error: str = ""
 
 
@@ -482,6 +574,7 @@ class RowCleaner:
         self._phone = first.get("phone")
         self._language = first.get("language")
         self._consent = first.get("consent")
+        self._note = first.get("note")
         self._tags = self.columns.get("tags", [])
 
     @staticmethod
@@ -533,6 +626,13 @@ class RowCleaner:
                 for tag in split_tags(cells[i]):
                     if tag not in row.tags:
                         row.tags.append(tag)
+        if self._note is not None:
+            # Line breaks inside a note are kept; only the ends are trimmed.
+            note = cell(cells, self._note)
+            if len(note) > NOTE_MAX_LENGTH:
+                row.error = str(_("The note is longer than 10,000 characters."))
+                return row
+            row.note = note
         if self._consent is not None:
             consent = cell(cells, self._consent)
             row.consent = unicodedata.normalize("NFKC", consent).strip().lower() in TRUE_WORDS

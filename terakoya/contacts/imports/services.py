@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import partial
@@ -17,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from terakoya.activity.services import actor_label, record_event
 from terakoya.catalog.models import Grant, Offer
-from terakoya.contacts.imports import loader, writer
+from terakoya.contacts.imports import loader, rollback, writer
 from terakoya.contacts.imports.models import ImportJob, ImportStatus
 from terakoya.contacts.imports.parsing import (
     CleanRow,
+    FileCheck,
     ImportFileError,
     RowCleaner,
     inspect_file,
@@ -188,13 +190,15 @@ def _context(
     )
 
 
-def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
+def _chunks(
+    job: ImportJob, cleaner: RowCleaner, check: FileCheck | None = None
+) -> Iterator[list[CleanRow]]:
     with job.file.open("rb") as raw:
         rows: list[CleanRow] = []
         first = True
         # A small first chunk: the database starts writing while the rest is still parsed.
         limit = FIRST_CHUNK_ROWS
-        for line, cells in iter_rows(raw, job.encoding):
+        for line, cells in iter_rows(raw, job.encoding, check):
             if first:
                 first = False
                 continue
@@ -210,11 +214,11 @@ def _chunks(job: ImportJob, cleaner: RowCleaner) -> Iterator[list[CleanRow]]:
 
 
 def _prepared_chunks(
-    job: ImportJob, cleaner: RowCleaner, ctx: loader.LoadContext
+    job: ImportJob, cleaner: RowCleaner, ctx: loader.LoadContext, check: FileCheck | None = None
 ) -> Iterator[loader.Prepared]:
     """Parsed and prepared chunks; run ahead in a helper thread (core.prefetch), so it must not
     touch the database."""
-    for rows in _chunks(job, cleaner):
+    for rows in _chunks(job, cleaner, check):
         yield loader.prepare(ctx, rows)
 
 
@@ -245,13 +249,16 @@ def dry_run(workspace: Workspace, job: ImportJob) -> dict[str, Any]:
         raise ImportError_(_("This import has already started."))
     ctx = _context(workspace, job, write=False, actor=None)
     cleaner = RowCleaner(job.headers, job.mapping, _region(workspace))
+    # Only the dry run looks for signs of a broken file; the import itself does not pay for it.
+    check = FileCheck(job.encoding)
     try:
         with translation.override(job.options.get("language")), collector_paused():
-            for prepared in prefetched(_prepared_chunks(job, cleaner, ctx)):
+            for prepared in prefetched(_prepared_chunks(job, cleaner, ctx, check)):
                 loader.classify(ctx, prepared)
+            warnings = check.warnings()
     except ImportFileError as exc:
         raise ImportError_(exc.message)
-    result = _summary(ctx)
+    result = {**_summary(ctx), "warnings": warnings}
     ImportJob.objects.filter(pk=job.pk, workspace=workspace).update(
         dry_run_result=result, status=ImportStatus.DRY_RUN, updated_at=timezone.now()
     )
@@ -350,8 +357,10 @@ def _run_chunks(
         if progress:
             progress(processed, job.total_rows)
 
-    # Chunks hold distinct emails (a repeated one is an error), so two chunks never touch the
-    # same contact and can be written by two connections at once, each in its own transaction.
+    # Chunks hold distinct emails (a repeated one is combined within its chunk, or deferred
+    # to _write_combined when its first line was in an earlier chunk), so two chunks never
+    # touch the same contact and can be written by two connections at once, each in its own
+    # transaction.
     pool: WritePool[int] = WritePool(helper_threads(WRITERS))
     try:
         try:
@@ -362,6 +371,7 @@ def _run_chunks(
                 written(pool.submit(partial(_write_chunk, ctx, plan, prepared.lines)))
         finally:
             written(pool.close())
+        _write_combined(ctx)
     except ImportFileError as exc:
         loader.add_error(ctx, 0, str(exc.message))
         return _finish(workspace, job, ctx, processed, ImportStatus.FAILED, actor)
@@ -374,6 +384,26 @@ def _run_chunks(
     if ctx.counts["created"] >= ANALYZE_AFTER:
         writer.refresh_statistics()
     return _finish(workspace, job, ctx, processed, ImportStatus.DONE, actor)
+
+
+def _write_combined(ctx: loader.LoadContext) -> None:
+    """The later lines of emails first seen in an earlier chunk, now that every chunk is
+    written: each updates the contact its first line made or matched (tags and grants
+    united, blanks filled), set-based like any chunk."""
+    prepared = loader.prepare_deferred(ctx)
+    if prepared is None:
+        return
+    plan = loader.classify_deferred(ctx, prepared)
+    if not (plan.creates or plan.updates or plan.tag_links or plan.grant_links):
+        return
+    writer.ensure_tags(ctx, plan)
+    # Through a write pool like every chunk: its own transaction on a helper connection
+    # (inline inside a caller's transaction).
+    pool: WritePool[int] = WritePool(helper_threads(1))
+    try:
+        pool.submit(partial(_write_chunk, ctx, plan, 0))
+    finally:
+        pool.close()
 
 
 def _write_chunk(ctx: loader.LoadContext, plan: loader.ChunkPlan, lines: int) -> int:
@@ -401,6 +431,13 @@ def _finish(
     job.result = _result(ctx)
     job.finished_at = timezone.now()
     job.save()
+    if status == ImportStatus.DONE and (ctx.counts["created"] or ctx.counts["updated"]):
+        # New contacts and filled names or phones make new likely duplicates: refresh the
+        # "Possible duplicates" list now rather than at the next daily run.
+        from terakoya.contacts.merge.tasks import compute_duplicate_suggestions
+        from terakoya.core.tasks import enqueue
+
+        enqueue(compute_duplicate_suggestions, workspace.pk)
     record_event(
         workspace,
         verb="contacts.imported",
@@ -433,6 +470,9 @@ def import_status(job: ImportJob) -> dict[str, Any]:
         "updated": job.updated_count,
         "unchanged": job.unchanged_count,
         "errors": job.error_count,
+        # Later lines of an email already in the file, combined with its first line.
+        "combined": (job.result or {}).get("counts", {}).get("combined", 0),
+        "combined_samples": (job.result or {}).get("samples", {}).get("combined", []),
         "finished": job.status
         in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.ROLLED_BACK),
         "started_at": job.started_at.isoformat() if job.started_at else None,
@@ -494,16 +534,34 @@ def errors_csv(job: ImportJob) -> str:
 # --- Rollback ---------------------------------------------------------------------------------
 
 
-def request_rollback(workspace: Workspace, job: ImportJob, *, actor: Any) -> dict[str, int] | None:
-    """Roll a small import back now (returns what was removed); a large one in the background
+def _typed_number(value: str) -> str:
+    """ "1,234", "１２３４" or " 1234 " as typed → "1234"."""
+    return "".join(unicodedata.normalize("NFKC", value or "").replace(",", "").split())
+
+
+def request_rollback(
+    workspace: Workspace, job: ImportJob, *, confirmation: str, actor: Any
+) -> dict[str, int] | None:
+    """Roll an import back once the number of contacts it would move to the trash has been
+    typed (rollback.rollback_plan, the same plan the preview page shows).
+
+    A small import is rolled back now (returns the summary); a large one in the background
     (returns None; the job shows "Rolling back" until it is done)."""
     from terakoya.contacts.imports.tasks import run_rollback
     from terakoya.core.tasks import enqueue
 
     if job.workspace_id != workspace.pk:
         raise ImportError_(_("This import does not exist."))
+    if job.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+        raise ImportError_(_("Only a finished import can be rolled back."))
+    plan = rollback.rollback_plan(workspace, job, samples=False)
+    if _typed_number(confirmation) != str(plan.remove):
+        raise ImportError_(
+            _("To confirm, type the number of contacts that will be moved to the trash: %(n)s.")
+            % {"n": plan.remove}
+        )
     if job.created_count + job.updated_count <= INLINE_ROLLBACK_ROWS:
-        return rollback_import(workspace, job, actor=actor)
+        return rollback_import(workspace, job, actor=actor, expected_removals=plan.remove)
     with transaction.atomic():
         claimed = ImportJob.objects.filter(
             pk=job.pk, workspace=workspace, status__in=[ImportStatus.DONE, ImportStatus.FAILED]
@@ -516,46 +574,56 @@ def request_rollback(workspace: Workspace, job: ImportJob, *, actor: Any) -> dic
 
 
 @transaction.atomic
-def rollback_import(workspace: Workspace, job: ImportJob, *, actor: Any) -> dict[str, int]:
-    """Remove the contacts this import created and the tags and grants it added to others.
+def rollback_import(
+    workspace: Workspace, job: ImportJob, *, actor: Any, expected_removals: int | None = None
+) -> dict[str, int]:
+    """Undo what this import added, and only that (see contacts.imports.rollback):
 
-    Blanks it filled on existing contacts stay (they were empty before, nothing is lost)."""
+    - its contacts that nothing else has touched since go to the trash (30 days to restore);
+      the others stay;
+    - the tags and grants it added come off every contact, and the tags it created go
+      when no contact carries them any more.
+    Blanks it filled on existing contacts stay (they were empty before, nothing is lost).
+    With `expected_removals` (what the person confirming was shown) the rollback refuses to
+    run if the plan has changed since."""
     if job.workspace_id != workspace.pk:
         raise ImportError_(_("This import does not exist."))
     locked = ImportJob.objects.select_for_update().get(pk=job.pk, workspace=workspace)
     if locked.status not in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.ROLLING_BACK):
         raise ImportError_(_("Only a finished import can be rolled back."))
-    created = Contact.objects.filter(workspace=workspace, import_job=locked)
+    plan = rollback.rollback_plan(workspace, locked, samples=False)
+    if expected_removals is not None and plan.remove != expected_removals:
+        raise ImportError_(
+            _("This import's contacts changed while you were looking. Check the numbers again.")
+        )
+    now = timezone.now()
+    trashed = rollback.removable_contacts(workspace, locked).update(deleted_at=now, updated_at=now)
     grants_removed, _d = Grant.objects.filter(workspace=workspace, import_job=locked).delete()
     tags_removed, _d = ContactTag.objects.filter(workspace=workspace, import_job=locked).delete()
-    contacts_removed = created.count()
-    _delete_contacts(workspace, locked)
     tag_ids = locked.result.get("created_tag_ids", []) if locked.result else []
     Tag.objects.filter(workspace=workspace, pk__in=tag_ids).exclude(
         contact_tags__isnull=False
     ).delete()
+    summary = {
+        "contacts": trashed,
+        "kept": plan.keep,
+        "tags": tags_removed,
+        "grants": grants_removed,
+    }
     locked.status = ImportStatus.ROLLED_BACK
-    locked.rolled_back_at = timezone.now()
-    locked.save(update_fields=["status", "rolled_back_at", "updated_at"])
-    summary = {"contacts": contacts_removed, "tags": tags_removed, "grants": grants_removed}
+    locked.rolled_back_at = now
+    locked.result = {**(locked.result or {}), "rollback": {**plan.as_dict(), "removed": trashed}}
+    locked.save(update_fields=["status", "rolled_back_at", "result", "updated_at"])
     record_event(
         workspace,
         verb="contacts.import_rolled_back",
         actor=actor,
         subject=locked.original_name,
-        data={"import": locked.public_id, **summary},
+        data={"import": locked.public_id, **summary, "kept_reasons": plan.as_dict()["reasons"]},
     )
     job.status = locked.status
+    job.result = locked.result
     return summary
-
-
-def _delete_contacts(workspace: Workspace, job: ImportJob) -> None:
-    """Delete in batches through the ORM, so every relation's on_delete rule applies."""
-    ids = list(
-        Contact.objects.filter(workspace=workspace, import_job=job).values_list("id", flat=True)
-    )
-    for start in range(0, len(ids), 5000):
-        Contact.objects.filter(workspace=workspace, pk__in=ids[start : start + 5000]).delete()
 
 
 # --- Retention --------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from terakoya.contacts.imports import services
 from terakoya.contacts.imports.forms import MappingForm, UploadForm
 from terakoya.contacts.imports.models import ImportJob, ImportStatus
 from terakoya.contacts.imports.parsing import FIELDS, ImportFileError, iter_rows
+from terakoya.contacts.imports.rollback import rollback_plan
+from terakoya.contacts.services import TRASH_KEEP_DAYS
 from terakoya.core.private_files import protected_file_response
 from terakoya.dashboard.access import staff_view
 from terakoya.workspaces.models import Role, Workspace
@@ -129,6 +131,9 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         "error_list": list(services.error_rows(job, limit=50)) if job.error_count else [],
         "can_roll_back": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
         "file_keep_days": services.FILE_KEEP_DAYS,
+        "rollback": (job.result or {}).get("rollback")
+        if job.status == ImportStatus.ROLLED_BACK
+        else None,
     }
 
 
@@ -163,7 +168,7 @@ def errors(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpRe
     return response
 
 
-@staff_view(roles=IMPORTERS)
+@staff_view(action="imports.run")
 def download_file(request: HttpRequest, workspace: Workspace, public_id: str) -> Any:
     """The uploaded file itself, for owners and admins of its workspace: private files have no
     URL of their own (another workspace's import, or a purged file, is a 404)."""
@@ -173,25 +178,39 @@ def download_file(request: HttpRequest, workspace: Workspace, public_id: str) ->
     )
 
 
-@require_POST
 @staff_view(action="imports.run")
 def rollback(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
+    """GET: what a rollback would remove and keep, and why; POST: do it once the number of
+    contacts to be trashed has been typed."""
     job = _job(workspace, public_id)
-    try:
-        summary = services.request_rollback(workspace, job, actor=request.user)
-    except ValidationError as exc:
-        for message in _messages(exc):
-            messages.error(request, message)
-    else:
-        if summary is None:
-            messages.success(request, _("The import is being rolled back."))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Import rolled back: %(contacts)s contacts, %(tags)s tags and %(grants)s "
-                    "grants removed."
-                )
-                % summary,
+    if job.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+        messages.error(request, _("Only a finished import can be rolled back."))
+        return redirect("dashboard:contact_imports:detail", workspace.slug, job.public_id)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            summary = services.request_rollback(
+                workspace, job, confirmation=request.POST.get("confirm", ""), actor=request.user
             )
-    return redirect("dashboard:contact_imports:detail", workspace.slug, job.public_id)
+        except ValidationError as exc:
+            problems = _messages(exc)
+        else:
+            if summary is None:
+                messages.success(request, _("The import is being rolled back."))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Import rolled back: %(contacts)s contacts moved to the trash, "
+                        "%(kept)s kept, %(tags)s tags and %(grants)s offer grants removed."
+                    )
+                    % summary,
+                )
+            return redirect("dashboard:contact_imports:detail", workspace.slug, job.public_id)
+    plan = rollback_plan(workspace, job)
+    return render(
+        request,
+        "contact_imports/rollback.html",
+        {"job": job, "plan": plan, "problems": problems, "trash_days": TRASH_KEEP_DAYS},
+        status=400 if problems else 200,
+    )

@@ -136,6 +136,7 @@ def _contact_insert_parts(ctx: LoadContext, now_sql: Any) -> tuple[list[str], li
             "created_via": ("%s", [CreatedVia.IMPORT.value]),
             "import_job_id": ("%s", [ctx.job_id]),
             "search_text": ("s.search_text", []),
+            "note": ("s.note", []),
         },
     )
 
@@ -231,9 +232,9 @@ def _tag_parts(
 STAGING = {
     "import_stage_new": "public_id text, tick bigint, email text, first_name text, "
     "last_name text, phone text, language text, consent_state text, search_text text, "
-    "tags text",
+    "tags text, note text",
     "import_stage_upd": "id bigint, first_name text, last_name text, phone text, "
-    "language text, search_text text",
+    "language text, search_text text, note text",
     "import_stage_tag": "contact_id bigint, tag_id bigint",
     "import_stage_grant": "public_id text, contact_id bigint, offer_id bigint",
 }
@@ -263,6 +264,8 @@ def _stage(
     if connection.vendor == "postgresql":
         definition = ", ".join(filter(None, [_pg_stage_id_column(cur, table), STAGING[table]]))
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
+        # Empty already unless the caller's own transaction wrote an earlier chunk (tests).
+        cur.execute(f"DELETE FROM {table}")
         with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             if copy_data is not None:
                 copy.write(copy_data)
@@ -361,7 +364,7 @@ def _write_rows(ctx: LoadContext, plan: ChunkPlan, now: datetime) -> None:
             cur.execute(
                 f"UPDATE contacts_contact{' c' if pg else ''} SET first_name = s.first_name, "
                 "last_name = s.last_name, phone = s.phone, language = s.language, "
-                "search_text = s.search_text, updated_at = %s "
+                "search_text = s.search_text, note = s.note, updated_at = %s "
                 f"FROM import_stage_upd s WHERE {target}.id = s.id "
                 f"AND {target}.workspace_id = %s",
                 [now_db, ctx.workspace_id],
@@ -546,7 +549,7 @@ def _lock_updates(cur: Any, plan: ChunkPlan) -> list[tuple[Any, ...]]:
     cond, params = in_list("id", [u[0] for u in plan.updates])
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     cur.execute(
-        f"SELECT id, first_name, last_name, phone, language FROM contacts_contact "
+        f"SELECT id, first_name, last_name, phone, language, note FROM contacts_contact "
         f"WHERE {cond}{lock}",
         params,
     )

@@ -28,6 +28,7 @@ SCALAR_FIELDS: list[tuple[str, Any]] = [
     ("phone", gettext_lazy("Phone")),
     ("language", gettext_lazy("Language")),
     ("time_zone", gettext_lazy("Time zone")),
+    ("note", gettext_lazy("Note")),
 ]
 SCALAR_NAMES = [name for name, _label in SCALAR_FIELDS]
 

@@ -86,7 +86,13 @@ def test_dry_run_counts_match_the_import_and_write_nothing(workspace, owner):
     # When the dry run runs
     result = services.dry_run(workspace, job)
     # Then it counts each outcome and shows samples, without writing anything
-    assert result["counts"] == {"created": 1, "updated": 1, "unchanged": 1, "errors": 1}
+    assert result["counts"] == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 1,
+        "errors": 1,
+        "combined": 0,
+    }
     assert result["samples"]["updated"][0]["filled"] == ["phone"]
     assert Contact.objects.filter(workspace=workspace).count() == 2
     # And the import does exactly that: blanks filled, nothing overwritten
@@ -204,11 +210,12 @@ def test_rollback_removes_only_what_the_import_added(workspace, owner):
     assert Grant.objects.filter(workspace=workspace).count() == 2
     # When it is rolled back
     summary = services.rollback_import(workspace, job, actor=owner)
-    # Then the new contact, the added tags and grants are gone and everything else stays
-    assert summary == {"contacts": 1, "tags": 2, "grants": 2}
-    assert list(Contact.objects.filter(workspace=workspace).values_list("email", flat=True)) == [
-        "keep@example.com"
-    ]
+    # Then the new contact is in the trash, the added tags and grants are gone and everything
+    # else stays
+    assert summary == {"contacts": 1, "kept": 0, "tags": 2, "grants": 2}
+    live = Contact.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    assert list(live.values_list("email", flat=True)) == ["keep@example.com"]
+    assert Contact.objects.get(email="new@example.com").deleted_at is not None
     assert list(
         ContactTag.objects.filter(contact=existing).values_list("tag__name", flat=True)
     ) == ["manual"]
@@ -267,19 +274,20 @@ def test_quoted_newlines_bad_rows_and_errors_csv(workspace, owner):
         "multi@example.com,Again,\n"
     )
     job = run_file(workspace, text, actor=owner)
-    # Then the good line is imported and each bad one is listed with its reason
-    assert (job.created_count, job.error_count) == (1, 3)
+    # Then the good line is imported (the repeated one combined with it) and each bad one is
+    # listed with its reason
+    assert (job.created_count, job.error_count) == (1, 2)
     assert Contact.objects.get(email="multi@example.com").first_name == "Emma"
     report = services.errors_csv(job)
     lines = report.strip().splitlines()
     assert lines[0].startswith("email,name,phone,")
     assert "'=HYPERLINK" in report  # neutralized for spreadsheets
-    assert len(lines) == 4
+    assert len(lines) == 3
     # And the errors file can be uploaded again (the error column is ignored)
     again = services.create_import(
         workspace, uploaded_file=csv_bytes(report), filename="e.csv", actor=owner
     )
-    assert again.total_rows == 3
+    assert again.total_rows == 2
     assert list(again.mapping.values()).count("email") == 1
 
 
@@ -506,7 +514,7 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     job = services.create_import(
         workspace,
         uploaded_file=csv_bytes(
-            "email,first_name,tags,subscribed\n" + lines + "p0@example.com,Again,,\n"
+            "email,first_name,tags,subscribed\n" + lines + "P0@example.com,Again,later,\n"
         ),
         filename="c.csv",
         actor=owner,
@@ -529,7 +537,9 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     assert seen == sorted(seen) and seen[-1] == 11
     # and every row landed once, with its tags, grant and consent, as if written one by one
     assert job.status == ImportStatus.DONE
-    assert (job.created_count, job.updated_count, job.error_count) == (9, 1, 1)
+    assert (job.created_count, job.updated_count, job.error_count) == (9, 1, 0)
+    # (the repeated email, in another chunk, was combined with its first line after the rest)
+    assert job.result["counts"]["combined"] == 1
     contacts = Contact.objects.filter(workspace=workspace)
     assert contacts.count() == 10
     assert ContactTag.objects.filter(workspace=workspace, tag__name="新規").count() == 10
@@ -540,15 +550,18 @@ def test_outside_a_transaction_chunks_are_written_by_two_connections(
     ]
     assert ConsentEvent.objects.filter(contact__in=subscribed, method="import").count() == 5
     assert contacts.get(email="p5@example.com").first_name == "Name5"
+    p0 = contacts.get(email="p0@example.com")
+    assert p0.first_name == "Name0" and p0.contact_tags.filter(tag__name="later").exists()
     # and the same email in another workspace was left alone, its tag not borrowed
     stranger.refresh_from_db()
     assert (stranger.first_name, stranger.consent_state) == ("", ConsentState.NEVER_SUBSCRIBED)
     assert not ContactTag.objects.filter(contact=stranger).exists()
     assert not ContactTag.objects.filter(workspace=workspace, tag__workspace=other_workspace)
 
-    # and a rollback still removes exactly what the import added
+    # and a rollback still removes exactly what the import added (its contacts to the trash)
     services.rollback_import(workspace, job, actor=owner)
-    assert list(contacts.values_list("email", flat=True)) == ["p5@example.com"]
+    live = contacts.filter(deleted_at__isnull=True)
+    assert list(live.values_list("email", flat=True)) == ["p5@example.com"]
     assert not ContactTag.objects.filter(workspace=workspace).exists()
 
 
@@ -583,7 +596,8 @@ def test_an_import_that_breaks_half_way_can_still_be_rolled_back(workspace, owne
         "b@example.com",
     ]
     assert len(job.result["created_tag_ids"]) == 2
-    # and a rollback removes the contacts and both new tags, the unused one included
+    # and a rollback trashes the contacts and removes both new tags, the unused one included
     services.rollback_import(workspace, job, actor=owner)
-    assert not Contact.objects.filter(workspace=workspace).exists()
+    assert not Contact.objects.filter(workspace=workspace, deleted_at__isnull=True).exists()
+    assert Contact.objects.filter(workspace=workspace).count() == 2
     assert not Tag.objects.filter(workspace=workspace).exists()

@@ -83,6 +83,8 @@ class Command(BaseCommand):
             self._counts(result["counts"])
             for item in result["samples"]["errors"]:
                 self.stdout.write(f"  line {item['line']}: {item['error']}")
+            for warning in result.get("warnings", []):
+                self.stdout.write(f"warning: {warning}")
             return
         job.status = "queued"
         job.save(update_fields=["status"])
@@ -98,9 +100,8 @@ class Command(BaseCommand):
 
     def _counts(self, counts: dict[str, Any]) -> None:
         self.stdout.write(
-            "created {created}, updated {updated}, unchanged {unchanged}, errors {errors}".format(
-                **counts
-            )
+            "created {created}, updated {updated}, unchanged {unchanged}, errors {errors}, "
+            "combined {combined}".format(**{"combined": 0, **counts})
         )
 
     def _progress(self, done: int, total: int) -> None:
