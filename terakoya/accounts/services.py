@@ -31,6 +31,7 @@ from terakoya.accounts.models import (
 )
 from terakoya.activity.services import record_event
 from terakoya.contacts.models import Contact, normalize_email
+from terakoya.contacts.services import update_contact
 from terakoya.core.ratelimit import Limit, Verdict, enforce, hit, peek, reset
 from terakoya.workspaces.middleware import forget_hosts
 
@@ -341,7 +342,20 @@ def _issue_reset(workspace: Workspace, account: CustomerAccount) -> str:
     return secret
 
 
-def request_password_reset(workspace: Workspace, *, email: str, ip: str | None) -> None:
+def _remember_language(workspace: Workspace, account: CustomerAccount, language: str) -> None:
+    """A contact without a language of their own keeps the one of the page they asked from."""
+    if language and not account.contact.language:
+        update_contact(
+            workspace,
+            contact=account.contact,
+            changes={"language": language},
+            actor=account.contact.email,
+        )
+
+
+def request_password_reset(
+    workspace: Workspace, *, email: str, ip: str | None, language: str = ""
+) -> None:
     """ "Forgot password": the same for every email; only customers get an email."""
     enforce(
         (RESET_REQUEST_PER_IP, _subject(workspace, ip or "")),
@@ -350,6 +364,7 @@ def request_password_reset(workspace: Workspace, *, email: str, ip: str | None) 
     with transaction.atomic():
         account = _find_account(workspace, email, create=True)
         if account is not None:
+            _remember_language(workspace, account, language)
             _issue_reset(workspace, account)
 
 
@@ -423,7 +438,9 @@ def reset_password(
 # --- Email link + code ------------------------------------------------------------------------
 
 
-def request_login_code(workspace: Workspace, *, email: str, ip: str | None) -> None:
+def request_login_code(
+    workspace: Workspace, *, email: str, ip: str | None, language: str = ""
+) -> None:
     """Email a sign-in link (10 min) and a 6-digit code (4 min); the code also by SMS."""
     enforce(
         (CODE_REQUEST_PER_IP, _subject(workspace, ip or "")),
@@ -433,6 +450,7 @@ def request_login_code(workspace: Workspace, *, email: str, ip: str | None) -> N
         account = _find_account(workspace, email, create=True)
         if account is None:
             return
+        _remember_language(workspace, account, language)
         issue_login_code(workspace, account=account)
 
 

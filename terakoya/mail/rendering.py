@@ -16,6 +16,8 @@ class RenderedEmail:
 
 def render_email(template: str, context: dict[str, Any], language: str) -> RenderedEmail:
     """Render `<template>/subject.txt`, `body.txt` and `body.html` in the recipient's language."""
+    # `LANGUAGE_CODE` gives the HTML part its `<html lang>`: no request, no context processor.
+    context = {**context, "LANGUAGE_CODE": language}
     with translation.override(language):
         subject = render_to_string(f"{template}/subject.txt", context)
         body_text = render_to_string(f"{template}/body.txt", context)

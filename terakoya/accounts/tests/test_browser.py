@@ -59,6 +59,8 @@ def test_a_customer_signs_in_with_the_six_digit_code_in_japanese(
     workspace.default_language = "ja"
     workspace.save()
     make_customer(workspace, language="ja")
+    # A Japanese customer's browser asks for Japanese (the page follows Accept-Language).
+    page.set_extra_http_headers({"Accept-Language": "ja"})
     page.goto("/login/")
     page.get_by_role("link", name="ログインコードをメールで受け取る").click()
     page.get_by_label("メールアドレス").fill("hanako@example.com")
