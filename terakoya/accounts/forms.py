@@ -189,6 +189,7 @@ class TextOverridesForm(forms.Form):
                 for part in texts.PAGES[page]:
                     bound = self[f"{code}__{texts.field_name(page, part)}"]
                     bound.field.widget.attrs["placeholder"] = default[part]
+                    bound.field.widget.attrs["lang"] = code  # the wording's language
                     fields.append(bound)
                 pages.append({"key": page, "label": texts.PAGE_LABELS[page], "fields": fields})
             groups.append({"code": code, "name": name, "pages": pages})
