@@ -180,3 +180,15 @@ def test_a_bad_language_is_ignored_without_an_error(japanese_workspace):
     # Then nothing breaks and nothing changes
     assert response.status_code == 302
     assert Contact.objects.get(pk=account.contact.pk).language == "ja"
+
+
+def test_a_japanese_email_says_so_in_its_html(workspace):
+    # Given a Japanese contact of an English workspace
+    account = make_customer(workspace, language="ja")
+    # When they ask for a reset from the (English) page
+    Client().post("/password/forgot/", {"email": account.contact.email})
+    # Then the email's HTML part is marked Japanese, like its words
+    message = latest_email(workspace, "accounts.password_reset")
+    assert message.language == "ja"
+    assert '<html lang="ja">' in message.body_html
+    assert '<html lang="en">' not in message.body_html
