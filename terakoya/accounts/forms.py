@@ -80,9 +80,7 @@ class CodeForm(forms.Form):
 class NewPasswordForm(forms.Form):
     """New password twice; the validators say what is wrong (no composition rules)."""
 
-    new_password1 = _password_field(
-        _("New password"), "new-password", help_text=validators_help()
-    )
+    new_password1 = _password_field(_("New password"), "new-password", help_text=validators_help())
     new_password2 = _password_field(_("New password again"), "new-password")
 
     def clean(self) -> dict[str, Any]:

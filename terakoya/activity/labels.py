@@ -61,7 +61,7 @@ FIELD_LABELS: dict[str, Any] = {
 
 
 def language_name(code: Any) -> str:
-    """"ja" → 日本語 / Japanese, in the reader's language; never a bare code."""
+    """A language by its name in the reader's language ("ja" → 日本語), never a bare code."""
     names = dict(settings.LANGUAGES)
     return str(names[code]) if code in names else str(code or "—")
 

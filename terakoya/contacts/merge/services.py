@@ -342,7 +342,11 @@ def _created_since(merge: Merge, primary: Contact) -> list[dict[str, str]]:
                     "text": _kept_text(obj)[:120],
                     # An activity entry is shown by its label, in the reader's language.
                     **({"verb": obj.verb} if hasattr(obj, "verb") else {}),
-                    **({"language": obj.language} if hasattr(obj, "to_email") else {}),
+                    **(
+                        {"language": getattr(obj, "language", "")}
+                        if hasattr(obj, "to_email")
+                        else {}
+                    ),
                 }
             )
     return kept

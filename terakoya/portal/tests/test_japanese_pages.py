@@ -129,7 +129,11 @@ class VisibleText(HTMLParser):
             for name in SPOKEN_ATTRIBUTES:
                 if values.get(name):
                     self.parts.append(str(values[name]))
-            if tag == "input" and values.get("type") in {"submit", "button"} and values.get("value"):
+            if (
+                tag == "input"
+                and values.get("type") in {"submit", "button"}
+                and values.get("value")
+            ):
                 self.parts.append(str(values["value"]))
         if tag not in self.VOID:
             self.stack.append((tag, skip))
@@ -154,7 +158,8 @@ def visible_text(html: str) -> list[str]:
 def leftovers(html: str, data: set[str]) -> list[str]:
     found = []
     for text in visible_text(html):
-        for value in sorted(data, key=len, reverse=True):  # what the test itself typed in (names, emails, tags) is not UI
+        # What the test itself typed in (names, emails, tags) is data, not the UI's words.
+        for value in sorted(data, key=len, reverse=True):
             text = text.replace(value, " ")
         for regex in (LEFTOVER_RE, SENTENCE_RE, CODE_RE):
             found += [m.group(0) for m in regex.finditer(text)]
@@ -168,7 +173,11 @@ def patterns() -> list[tuple[str, str, list[str]]]:
     def walk(resolver: URLResolver, prefix: str, namespace: str) -> None:
         for p in resolver.url_patterns:
             if isinstance(p, URLResolver):
-                walk(p, prefix + str(p.pattern), namespace + (f"{p.namespace}:" if p.namespace else ""))
+                walk(
+                    p,
+                    prefix + str(p.pattern),
+                    namespace + (f"{p.namespace}:" if p.namespace else ""),
+                )
             elif isinstance(p, URLPattern) and p.name:
                 route = prefix + str(p.pattern)
                 found.append((route, namespace + p.name, re.findall(r"<(?:\w+:)?(\w+)>", route)))
@@ -403,9 +412,7 @@ def test_every_customer_page_is_japanese(world):
 
     send_password_reset(workspace, contact=world["hanako"], actor=world["owner"])
     reset = path_of(link_in(latest_email(workspace, "accounts.password_reset"), "/password/reset/"))
-    confirm = path_of(
-        link_in(latest_email(workspace, "contacts.double_opt_in"), "/email/confirm/")
-    )
+    confirm = path_of(link_in(latest_email(workspace, "contacts.double_opt_in"), "/email/confirm/"))
     tokens = {
         "accounts:link_token": f"/login/link/{link}/",
         "accounts:reset_token": reset,
@@ -413,7 +420,7 @@ def test_every_customer_page_is_japanese(world):
     }
     # When every customer-center page is opened, by a visitor and by the customer
     for route, name, args in patterns():
-        if not name.split(":")[0] in {"accounts", "portal", "contacts_public"}:
+        if name.split(":")[0] not in {"accounts", "portal", "contacts_public"}:
             continue
         if args:
             if name not in tokens:
