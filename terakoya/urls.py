@@ -2,9 +2,11 @@ from django.conf import settings
 from django.urls import include, path
 
 from terakoya.core import views as core_views
+from terakoya.portal import views as portal_views
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switch, plus: a logged-in customer's choice becomes their contact's language.
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/live", core_views.live, name="live"),
     path("dashboard/", include("terakoya.staff.urls")),

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from terakoya.accounts import texts
@@ -15,6 +16,14 @@ from terakoya.accounts.models import LoginSettings
 from terakoya.accounts.tokens import normalize_code
 
 PASSWORD_MAX = 1024
+
+
+def _validators_help() -> str:
+    return " ".join(password_validators_help_texts())
+
+
+# Built when a form is rendered, in that request's language (not once at import, in English).
+validators_help = lazy(_validators_help, str)
 
 
 def _password_field(label: Any, autocomplete: str, **kwargs: Any) -> forms.CharField:
@@ -71,9 +80,7 @@ class CodeForm(forms.Form):
 class NewPasswordForm(forms.Form):
     """New password twice; the validators say what is wrong (no composition rules)."""
 
-    new_password1 = _password_field(
-        _("New password"), "new-password", help_text=" ".join(password_validators_help_texts())
-    )
+    new_password1 = _password_field(_("New password"), "new-password", help_text=validators_help())
     new_password2 = _password_field(_("New password again"), "new-password")
 
     def clean(self) -> dict[str, Any]:
@@ -180,6 +187,7 @@ class TextOverridesForm(forms.Form):
                 for part in texts.PAGES[page]:
                     bound = self[f"{code}__{texts.field_name(page, part)}"]
                     bound.field.widget.attrs["placeholder"] = default[part]
+                    bound.field.widget.attrs["lang"] = code  # the wording's language
                     fields.append(bound)
                 pages.append({"key": page, "label": texts.PAGE_LABELS[page], "fields": fields})
             groups.append({"code": code, "name": name, "pages": pages})

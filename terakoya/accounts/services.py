@@ -31,7 +31,8 @@ from terakoya.accounts.models import (
 )
 from terakoya.activity.services import record_event
 from terakoya.contacts.models import Contact, normalize_email
-from terakoya.core.ratelimit import Limit, enforce, hit, peek, reset
+from terakoya.contacts.services import update_contact
+from terakoya.core.ratelimit import Limit, Verdict, enforce, hit, peek, reset
 from terakoya.workspaces.middleware import forget_hosts
 
 if TYPE_CHECKING:
@@ -399,7 +400,20 @@ def _issue_reset(workspace: Workspace, account: CustomerAccount) -> str:
     return secret
 
 
-def request_password_reset(workspace: Workspace, *, email: str, ip: str | None) -> None:
+def _remember_language(workspace: Workspace, account: CustomerAccount, language: str) -> None:
+    """A contact without a language of their own keeps the one of the page they asked from."""
+    if language and not account.contact.language:
+        update_contact(
+            workspace,
+            contact=account.contact,
+            changes={"language": language},
+            actor=account.contact.email,
+        )
+
+
+def request_password_reset(
+    workspace: Workspace, *, email: str, ip: str | None, language: str = ""
+) -> None:
     """ "Forgot password": the same for every email; only customers get an email."""
     _remember_ip(workspace, email, ip)
     enforce(
@@ -410,6 +424,7 @@ def request_password_reset(workspace: Workspace, *, email: str, ip: str | None) 
     with transaction.atomic():
         account = _find_account(workspace, email, create=True)
         if account is not None:
+            _remember_language(workspace, account, language)
             _issue_reset(workspace, account)
 
 
@@ -483,7 +498,9 @@ def reset_password(
 # --- Email link + code ------------------------------------------------------------------------
 
 
-def request_login_code(workspace: Workspace, *, email: str, ip: str | None) -> None:
+def request_login_code(
+    workspace: Workspace, *, email: str, ip: str | None, language: str = ""
+) -> None:
     """Email a sign-in link (10 min) and a 6-digit code (4 min); the code also by SMS."""
     _remember_ip(workspace, email, ip)
     enforce(
@@ -495,6 +512,7 @@ def request_login_code(workspace: Workspace, *, email: str, ip: str | None) -> N
         account = _find_account(workspace, email, create=True)
         if account is None:
             return
+        _remember_language(workspace, account, language)
         issue_login_code(workspace, account=account)
 
 

@@ -19,6 +19,7 @@ from terakoya.accounts.forms import CodeForm, EmailForm, NewPasswordForm, Passwo
 from terakoya.accounts.sessions import current_account, log_in, log_out
 from terakoya.accounts.texts import page_texts
 from terakoya.core.client_ip import client_ip
+from terakoya.core.middleware import follow_person_language, language_is_visitors_own
 from terakoya.core.ratelimit import RateLimited
 from terakoya.portal.access import CustomerRequest, customer_center
 
@@ -92,6 +93,12 @@ def _after_login(request: CustomerRequest, account: Any, destination: str) -> Ht
     return HttpResponseRedirect(destination)
 
 
+def _visitors_language(request: CustomerRequest) -> str:
+    """The page's language if the visitor chose it (switch or browser): a contact without a
+    language of their own gets the email in it, and keeps it from then on."""
+    return str(request.LANGUAGE_CODE) if language_is_visitors_own(request) else ""
+
+
 def _settings(request: CustomerRequest) -> Any:
     return services.get_login_settings(request.workspace)
 
@@ -162,7 +169,10 @@ def forgot(request: CustomerRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.request_password_reset(
-                request.workspace, email=form.cleaned_data["email"], ip=client_ip(request)
+                request.workspace,
+                email=form.cleaned_data["email"],
+                ip=client_ip(request),
+                language=_visitors_language(request),
             )
         except RateLimited as exc:
             return too_many(request, exc)
@@ -196,6 +206,8 @@ def reset_token(request: CustomerRequest, token: str) -> HttpResponse:
 def reset(request: CustomerRequest) -> HttpResponse:
     secret = str(request.session.get(_key(RESET_SESSION, request), ""))
     token = services.check_reset_token(request.workspace, secret)
+    if token is not None:
+        follow_person_language(request, token.account.contact.language)
     texts = page_texts(request.workspace, "reset", get_language())
     if token is None:
         request.session.pop(_key(RESET_SESSION, request), None)
@@ -249,7 +261,12 @@ def code_request(request: CustomerRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            services.request_login_code(request.workspace, email=email, ip=client_ip(request))
+            services.request_login_code(
+                request.workspace,
+                email=email,
+                ip=client_ip(request),
+                language=_visitors_language(request),
+            )
         except RateLimited as exc:
             return too_many(request, exc)
         request.session[_key(CODE_EMAIL_SESSION, request)] = email
@@ -308,6 +325,8 @@ def link_confirm(request: CustomerRequest) -> HttpResponse:
     _require_codes(request)
     secret = str(request.session.get(_key(LINK_SESSION, request), ""))
     token = services.check_login_link(request.workspace, secret)
+    if token is not None:
+        follow_person_language(request, token.account.contact.language)
     if token is None:
         request.session.pop(_key(LINK_SESSION, request), None)
         return _no_referrer(render(request, "accounts/link_invalid.html"))

@@ -257,6 +257,7 @@ class ConsentMethod(models.TextChoices):
     BOUNCE = "bounce", _("Email bounced")
     COMPLAINT = "complaint", _("Spam complaint")
     API = "api", _("API")
+    MERGE = "merge", _("Contacts merged")
     SIGNUP = "signup", _("Signup form")
 
 

@@ -23,21 +23,47 @@ def _accepted(request: HttpRequest) -> str:
     return ""
 
 
-def choose_language(request: HttpRequest) -> str:
-    """The visitor's explicit choice (language switch; for API calls, Accept-Language), else
-    the workspace's default. Pages do not follow the browser's header: the creator chose the
-    language their customers see, and the switch is one click away."""
+def explicit_language(request: HttpRequest) -> str:
+    """The language the visitor chose with the language switch, or ""."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if chosen in SUPPORTED:
-        return chosen
-    if request.path.startswith("/api/"):
-        accepted = _accepted(request)
-        if accepted in SUPPORTED:
-            return accepted
+    return chosen if chosen in SUPPORTED else ""
+
+
+def choose_language(request: HttpRequest) -> str:
+    """The visitor's explicit choice (the language switch), else their browser's
+    Accept-Language, else the workspace's default. Once the person is known (a customer's
+    token page, a logged-in customer) their own language comes before the browser's: see
+    `follow_person_language`."""
+    return _choose(request)[0]
+
+
+def _choose(request: HttpRequest) -> tuple[str, str]:
+    chosen = explicit_language(request)
+    if chosen:
+        return chosen, "choice"
+    accepted = _accepted(request)
+    if accepted in SUPPORTED:
+        return accepted, "browser"
     workspace = getattr(request, "workspace", None)
     if workspace is not None and workspace.default_language in SUPPORTED:
-        return str(workspace.default_language)
-    return settings.LANGUAGE_CODE
+        return str(workspace.default_language), "workspace"
+    return settings.LANGUAGE_CODE, "workspace"
+
+
+def language_is_visitors_own(request: HttpRequest) -> bool:
+    """True when the request's language came from the visitor (switch or browser), not from
+    the workspace's default: only then is it worth remembering for them."""
+    return getattr(request, "language_source", "") in {"choice", "browser"}
+
+
+def follow_person_language(request: HttpRequest, language: str) -> None:
+    """The page now knows who the visitor is: their language wins over the browser's and the
+    workspace's, but never over an explicit choice made with the language switch."""
+    if language not in SUPPORTED or getattr(request, "language_source", "") == "choice":
+        return
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    request.language_source = "person"  # type: ignore[attr-defined]
 
 
 class LanguageMiddleware:
@@ -47,9 +73,10 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = choose_language(request)
+        language, source = _choose(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
+        request.language_source = source  # type: ignore[attr-defined]
         workspace = getattr(request, "workspace", None)
         try:
             timezone.activate(zoneinfo.ZoneInfo(workspace.time_zone if workspace else "UTC"))

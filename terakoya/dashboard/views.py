@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from terakoya.activity.labels import verb_label
+from terakoya.activity.labels import describe_data, verb_label
 from terakoya.activity.models import ActivityEvent
 from terakoya.contacts.queries import preset_counts
 from terakoya.core.http import StaffRequest
@@ -38,10 +38,13 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @staff_view(action="dashboard.home")
 def home(request: StaffRequest, workspace: Workspace) -> HttpResponse:
+    recent = list(ActivityEvent.objects.filter(workspace=workspace)[:8])
+    for event in recent:
+        event.label = verb_label(event.verb)  # type: ignore[attr-defined]
     context = {
         # Live contacts, from the same (cached above 50k contacts) figure as the contacts tabs.
         "contact_count": preset_counts(workspace)["all"],
-        "recent_events": ActivityEvent.objects.filter(workspace=workspace)[:8],
+        "recent_events": recent,
         "queued_emails": OutboxMessage.objects.filter(
             workspace=workspace, status__in=["queued", "sending"]
         ).count(),
@@ -89,6 +92,7 @@ def activity(request: StaffRequest, workspace: Workspace) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page.object_list:
         event.label = verb_label(event.verb)
+        event.details = describe_data(event.data)
     return render(request, "dashboard/activity.html", {"page": page})
 
 

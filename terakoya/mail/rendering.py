@@ -26,6 +26,8 @@ def _render_plain(name: str, context: dict[str, Any]) -> str:
 
 def render_email(template: str, context: dict[str, Any], language: str) -> RenderedEmail:
     """Render `<template>/subject.txt`, `body.txt` and `body.html` in the recipient's language."""
+    # `LANGUAGE_CODE` gives the HTML part its `<html lang>`: no request, no context processor.
+    context = {**context, "LANGUAGE_CODE": language}
     with translation.override(language):
         subject = _render_plain(f"{template}/subject.txt", context)
         body_text = _render_plain(f"{template}/body.txt", context)

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from terakoya.accounts.sessions import current_account
+from terakoya.accounts.sessions import current_account, session_key
 from terakoya.core.http import TerakoyaRequest
+from terakoya.core.middleware import follow_person_language
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -26,12 +27,18 @@ class CustomerRequest(TerakoyaRequest):
 
 
 def customer_center(view: View) -> View:
-    """The request's host must belong to a workspace (404 otherwise)."""
+    """The request's host must belong to a workspace (404 otherwise). A logged-in customer
+    sees their own language unless they chose another with the switch."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "workspace", None) is None:
+        workspace = getattr(request, "workspace", None)
+        if workspace is None:
             raise Http404
+        if session_key(workspace) in request.session:
+            account = current_account(request)
+            if account is not None:
+                follow_person_language(request, account.contact.language)
         return view(request, *args, **kwargs)
 
     return wrapper

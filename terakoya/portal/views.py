@@ -2,23 +2,49 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.hashers import check_password
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from terakoya.accounts import services
 from terakoya.accounts.forms import ChangePasswordForm, NewPasswordForm, PhoneCodeForm, PhoneForm
-from terakoya.accounts.sessions import log_in, log_out
+from terakoya.accounts.sessions import current_account, log_in, log_out, session_key
 from terakoya.accounts.views import safe_next, too_many
+from terakoya.contacts.services import update_contact
 from terakoya.core.client_ip import client_ip
+from terakoya.core.middleware import SUPPORTED
 from terakoya.core.ratelimit import Limit, RateLimited, enforce
 from terakoya.portal.access import CustomerRequest, customer_required
 
 PHONE_SESSION = "phone-pending:{}"
 CURRENT_PASSWORD_TRIES = Limit("current-password", 10, 15 * 60)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch (dashboard and customer center): Django's cookie, and for a
+    logged-in customer their contact's language too, so emails follow the switch."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    workspace = getattr(request, "workspace", None)
+    if (
+        language in SUPPORTED
+        and workspace is not None
+        and session_key(workspace) in request.session
+    ):
+        account = current_account(request)
+        if account is not None and account.contact.language != language:
+            update_contact(
+                workspace,
+                contact=account.contact,
+                changes={"language": language},
+                actor=account.contact.email,
+            )
+    return response
 
 
 @customer_required

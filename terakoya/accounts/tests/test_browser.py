@@ -54,11 +54,15 @@ def test_a_customer_recovers_a_forgotten_password_through_the_email(
 
 
 def test_a_customer_signs_in_with_the_six_digit_code_in_japanese(
-    page, live_server, workspace, screenshot
+    _chromium, live_server, workspace, screenshot
 ):
     workspace.default_language = "ja"
     workspace.save()
     make_customer(workspace, language="ja")
+    # A Japanese customer's browser asks for Japanese (pages follow Accept-Language).
+    context = _chromium.new_context(base_url=live_server.url, locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
     page.goto("/login/")
     page.get_by_role("link", name="ログインコードをメールで受け取る").click()
     page.get_by_label("メールアドレス").fill("hanako@example.com")
@@ -70,6 +74,7 @@ def test_a_customer_signs_in_with_the_six_digit_code_in_japanese(
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", name="ようこそ").is_visible()
+    context.close()
 
 
 def test_a_customer_signs_in_with_the_email_link_after_confirming(page, live_server, workspace):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from terakoya.activity.services import actor_label, record_event
 from terakoya.catalog.models import Grant, Offer
 from terakoya.contacts.imports import loader, rollback, writer
+from terakoya.contacts.imports.messages import localize
 from terakoya.contacts.imports.models import ImportJob, ImportStatus
 from terakoya.contacts.imports.parsing import (
     CleanRow,
@@ -527,7 +528,7 @@ def errors_csv(job: ImportJob) -> str:
     width = len(job.headers)
     for _line, message, cells in error_rows(job):
         padded = (cells + [""] * width)[:width]
-        writer.writerow([*(_neutralize(c) for c in padded), _neutralize(message)])
+        writer.writerow([*(_neutralize(c) for c in padded), _neutralize(localize(message))])
     return out.getvalue()
 
 

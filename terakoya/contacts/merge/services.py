@@ -38,7 +38,7 @@ from terakoya.contacts.merge.preview import (
     load_contacts,
     model_text,
 )
-from terakoya.contacts.models import Contact, normalize_email
+from terakoya.contacts.models import ConsentEvent, ConsentMethod, Contact, normalize_email
 
 if TYPE_CHECKING:
     from terakoya.workspaces.models import Workspace
@@ -132,6 +132,7 @@ def _apply(workspace: Workspace, preview: Preview, *, actor: Any, notify_custome
         )
     Contact._base_manager.filter(pk__in=ctx.secondary_ids).delete()
 
+    kept_from = primary.email  # whose consent state the merged contact keeps
     changed = []
     for name in SCALAR_NAMES:
         old, new = getattr(primary, name), preview.final[name]
@@ -160,6 +161,7 @@ def _apply(workspace: Workspace, preview: Preview, *, actor: Any, notify_custome
     # The merged-away emails (and any alternates the others had) now find the primary.
     Contact._base_manager.filter(pk=primary.pk).update(search_text=primary.build_search_text())
 
+    _record_kept_consent(ctx, kept_from=kept_from, actor=actor)
     MergeEntry.objects.with_scopes_disabled().bulk_create(ctx.entries, batch_size=1000)
     summary: dict[str, int] = {}
     for e in ctx.entries:
@@ -180,6 +182,25 @@ def _apply(workspace: Workspace, preview: Preview, *, actor: Any, notify_custome
 
         send_merged_notice(workspace, contact=primary, merge=merge)
     return merge
+
+
+def _record_kept_consent(ctx: MergeContext, *, kept_from: str, actor: Any) -> None:
+    """The consent ledger says which marketing-email state the merged contact kept, and whose
+    it was: the primary's (its communication settings win; the others' history stays in the
+    ledger). Undo removes this entry with the rest of the merge."""
+    primary = ctx.primary
+    event = ConsentEvent.objects.with_scopes_disabled().create(
+        workspace=ctx.workspace,
+        contact=primary,
+        from_state=primary.consent_state,
+        to_state=primary.consent_state,
+        method=ConsentMethod.MERGE,
+        reason=primary.unsubscribe_reason,
+        source=kept_from[:300],
+        actor_user=_staff_user(actor),
+        actor_label=actor_label(actor),
+    )
+    ctx.journal(EntryOp.CREATE, ConsentEvent._meta.label, event.pk, note="consent kept")
 
 
 class UndoError(MergeError):
@@ -318,14 +339,30 @@ def _created_since(merge: Merge, primary: Contact) -> list[dict[str, str]]:
             kept.append(
                 {
                     "model": model_text(model._meta.label),
+                    "label": model._meta.label,
                     "id": str(getattr(obj, "public_id", obj.pk)),
-                    # A tag or a grant reads better by what it is than by its ids.
-                    "text": str(getattr(obj, "tag", None) or getattr(obj, "offer", None) or obj)[
-                        :120
-                    ],
+                    "text": _kept_text(obj)[:120],
+                    # An activity entry is shown by its label, in the reader's language.
+                    **({"verb": obj.verb} if hasattr(obj, "verb") else {}),
+                    **(
+                        {"language": getattr(obj, "language", "")}
+                        if hasattr(obj, "to_email")
+                        else {}
+                    ),
                 }
             )
     return kept
+
+
+def _kept_text(obj: Any) -> str:
+    """What a row is, in words: a tag or a grant by name, an email by its subject; never an
+    internal code like an email's kind."""
+    for name in ("tag", "offer"):
+        if getattr(obj, name, None) is not None:
+            return str(getattr(obj, name))
+    if hasattr(obj, "to_email") and hasattr(obj, "subject"):
+        return str(obj.subject)
+    return str(obj)
 
 
 def purge_old_journals(*, now: Any = None) -> int:

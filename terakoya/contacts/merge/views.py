@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from terakoya.catalog.models import Grant
 from terakoya.contacts.merge import services
+from terakoya.contacts.merge.journal import conflict_rows, journal_rows, kept_rows
 from terakoya.contacts.merge.models import DuplicateReason, EntryOp, Merge, MergeStatus
 from terakoya.contacts.merge.preview import (
     SCALAR_NAMES,
@@ -130,9 +131,7 @@ def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRes
         .first()
     )
     entries = merge.entries.all().order_by("seq")
-    shown = list(entries[:300])
-    for e in shown:
-        e.model_text = model_text(e.model_label)  # type: ignore[attr-defined]
+    shown = journal_rows(merge, list(entries[:300]))
     grants: list[Grant] = []
     tags: list[str] = []
     if primary is not None:
@@ -166,6 +165,8 @@ def detail(request: HttpRequest, workspace: Workspace, merge_id: str) -> HttpRes
             "grants": grants,
             "tags": tags,
             "MergeStatus": MergeStatus,
+            "kept": kept_rows(merge),
+            "conflicts": conflict_rows(merge),
         },
     )
 

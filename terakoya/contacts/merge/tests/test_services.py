@@ -80,7 +80,9 @@ def test_merge_keeps_everything_on_the_primary(workspace, owner):
     assert Address.objects.filter(contact=p, is_default=True).count() == 1
     tags = sorted(ContactTag.objects.filter(contact=p).values_list("tag__name", flat=True))
     assert tags == ["only-h.yamada", "only-hanako", "only-hanako.old", "vip"]  # union, no duplicate
-    assert p.consent_events.count() == 3  # the others' ledger events stay for the record
+    # The others' ledger events stay for the record, plus the merge's own: which state it kept.
+    assert p.consent_events.count() == 4
+    assert p.consent_events.filter(method="merge").count() == 1
     # And their emails are alternate emails that resolve to the primary
     assert resolve_alternate_email(workspace, "Hanako.Old@example.com") == p
     assert resolve_alternate_email(workspace, "h.yamada@example.com") == p
