@@ -32,7 +32,7 @@ from terakoya.accounts.models import (
 from terakoya.activity.services import record_event
 from terakoya.contacts.models import Contact, normalize_email
 from terakoya.contacts.services import update_contact
-from terakoya.core.ratelimit import Limit, Verdict, enforce, hit, peek, reset
+from terakoya.core.ratelimit import Limit, enforce, hit, peek, reset
 from terakoya.workspaces.middleware import forget_hosts
 
 if TYPE_CHECKING:
