@@ -71,6 +71,7 @@ DASHBOARD = {
     "dashboard:contact_imports:progress": "imports.run",
     "dashboard:contact_imports:errors": "imports.run",
     "dashboard:contact_imports:rollback": "imports.run",
+    "dashboard:contact_imports:file": "imports.run",
     "dashboard:contact_merge:preview": "merge.run",
     "dashboard:contact_merge:duplicates": "merge.run",
     "dashboard:contact_merge:refresh": "merge.run",
