@@ -449,7 +449,9 @@ def classify(ctx: LoadContext, prepared: Prepared) -> ChunkPlan:
         alternates = alternate_emails_by_contact(ctx.workspace_id, [u[0] for u in plan.updates])
         if alternates:
             plan.updates = [
-                (*u[:5], with_alternate_emails(u[5], alternates[u[0]])) if u[0] in alternates else u
+                (*u[:5], with_alternate_emails(u[5], alternates[u[0]]), *u[6:])
+                if u[0] in alternates
+                else u
                 for u in plan.updates
             ]
     return plan

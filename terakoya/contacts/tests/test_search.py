@@ -181,11 +181,15 @@ def test_the_migration_recomputes_the_search_text_of_existing_contacts(
         phone="090-1111-2222",
     )
     call_command("migrate", "contacts", "0011", verbosity=0)
-    old = Contact.objects.get(email="ichiro@example.com")
-    assert old.search_text == "ichiro@example.com 一郎 鈴木 +819011112222"
-    assert found(owner_client, workspace, "鈴木一郎") == []
-    # when the migration runs
-    call_command("migrate", "contacts", verbosity=0)
+    try:
+        # (only the column: later migrations add fields the table does not have at 0011)
+        old = Contact.objects.filter(email="ichiro@example.com").values_list(
+            "search_text", flat=True
+        )
+        assert list(old) == ["ichiro@example.com 一郎 鈴木 +819011112222"]
+    finally:
+        # when the migration runs (also after a failed check, so no later test meets an old table)
+        call_command("migrate", verbosity=0)
     # then the contact is found the new ways
     assert found(owner_client, workspace, "鈴木一郎") == ["ichiro@example.com"]
     assert found(owner_client, workspace, "09011112222") == ["ichiro@example.com"]
