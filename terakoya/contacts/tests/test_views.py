@@ -10,6 +10,7 @@ from terakoya.contacts import services
 from terakoya.contacts.models import BulkJob, ConsentEvent, ConsentState, Contact, Segment
 from terakoya.contacts.tests.factories import OfferFactory
 from terakoya.core.factories import ContactFactory, MembershipFactory
+from terakoya.mail.models import OutboxMessage
 from terakoya.workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +323,29 @@ def test_list_totals_match_each_tab_and_leave_out_the_trash(owner_client, worksp
         response = owner_client.get(url("list"), params)
         assert response.context["total"] == expected, params
         assert len(response.context["page"].object_list) == expected, params
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_confirmation_email_to_a_never_subscribed_contact_does_not_say_again(
+    owner_client, workspace, language
+):
+    # given a contact who never subscribed, and one who unsubscribed
+    never = ContactFactory(workspace=workspace, language=language)
+    left = ContactFactory(
+        workspace=workspace, language=language, consent_state=ConsentState.UNSUBSCRIBED
+    )
+    # when staff send each a confirmation email from the contact page
+    for contact in (never, left):
+        response = owner_client.post(url("request_opt_in", contact.public_id))
+        assert response.status_code == 302
+    first = OutboxMessage.objects.get(contact=never, kind="contacts.double_opt_in")
+    back = OutboxMessage.objects.get(contact=left, kind="contacts.double_opt_in")
+    # then only the one who left is asked about email "again" (再開), in text and HTML
+    again = {"en": "marketing email again", "ja": "再開"}[language]
+    for body in (first.body_text, first.body_html):
+        assert again not in body
+        assert "Alpha Academy" in body and "/email/confirm/" in body
+    for body in (back.body_text, back.body_html):
+        assert again in body
+    if language == "ja":
+        assert "マーケティングメールの受信についてご確認ください" in first.body_text
