@@ -349,3 +349,39 @@ def test_confirmation_email_to_a_never_subscribed_contact_does_not_say_again(
         assert again in body
     if language == "ja":
         assert "マーケティングメールの受信についてご確認ください" in first.body_text
+
+
+def _table_rows(body: str, caption_id: str) -> list[dict[str, str]]:
+    """The rows of the first table after the heading `caption_id`, as {header: cell text}."""
+    import re
+    from html import unescape
+
+    section = body.split(f'id="{caption_id}"', 1)[1].split("</table>", 1)[0]
+
+    def text(cell: str) -> str:
+        return " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+
+    headers = [text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", section, re.S)]
+    body_part = section.split("<tbody>", 1)[1]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body_part, re.S):
+        cells = [text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows.append(dict(zip(headers, cells, strict=False)))
+    return rows
+
+
+def test_grants_table_says_active_or_revoked_under_a_status_column(owner_client, workspace):
+    # given a contact with one active and one revoked grant
+    kept = OfferFactory(workspace=workspace, name="Course A")
+    ended = OfferFactory(workspace=workspace, name="Course B")
+    contact = services.create_contact(workspace, email="a@example.com")
+    owner_client.post(url("grant", contact.public_id), {"offer": kept.public_id})
+    owner_client.post(url("grant", contact.public_id), {"offer": ended.public_id})
+    owner_client.post(url("revoke", contact.public_id, ended.public_id))
+    # when staff open the contact page
+    body = owner_client.get(url("detail", contact.public_id)).content.decode()
+    rows = {row["Offer"]: row for row in _table_rows(body, "h-offers")}
+    # then no "Revoked" column claims an active grant; the status says which is which
+    assert rows["Course A"]["Status"] == "Active"
+    assert rows["Course B"]["Status"].startswith("Revoked ")
+    assert all("Revoked" not in row for row in rows.values())
