@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,10 +65,43 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+CONDITION_KEYS = ("q", "tag", "offer", "created_from", "created_to", "sort", "preset")
+
+
+def _opened_segment(request: HttpRequest, workspace: Workspace) -> QueryDict | None:
+    """The query that shows a segment's saved conditions in the filter form, when a segment is
+    being opened (its link, or another segment picked in the form); else None."""
+    segment_id = request.GET.get("segment", "")
+    if not segment_id:
+        return None
+    opened = request.GET.get("opened_segment")
+    if opened == segment_id:
+        return None  # its conditions are already in the form, maybe edited
+    if opened is None and any(key in request.GET for key in CONDITION_KEYS):
+        return None  # an old-style link: the segment plus extra conditions
+    segment = Segment.objects.filter(workspace=workspace, public_id=segment_id).first()
+    if segment is None:
+        return None
+    saved = dict(segment.filters or {})
+    data = QueryDict(mutable=True)
+    for key in CONDITION_KEYS:
+        if saved.get(key) not in (None, ""):
+            data[key] = str(saved[key])
+    if saved.get("member") == "true":
+        data["preset"] = "members"
+    elif saved.get("consent") in ConsentState.values:
+        data["preset"] = str(saved["consent"])
+    data["segment"] = data["opened_segment"] = segment.public_id
+    return data
+
+
 def filters_from_request(
     request: HttpRequest, workspace: Workspace
 ) -> tuple[dict[str, Any], FilterForm]:
-    form = FilterForm(request.GET or None, workspace=workspace)
+    """The list's filters and the filter form. Opening a segment puts its saved conditions in
+    the form (shown and editable); they then filter as the form's fields, not twice."""
+    data = _opened_segment(request, workspace) or request.GET
+    form = FilterForm(data or None, workspace=workspace)
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()  # invalid fields are left out; the valid ones still filter
@@ -76,11 +109,18 @@ def filters_from_request(
             value: Any = form.cleaned_data.get(key)
             if value not in (None, ""):
                 filters[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    preset = request.GET.get("preset", "")
+    form.preset = preset = str(data.get("preset", ""))
     if preset == "members":
         filters["member"] = "true"
     elif preset in ConsentState.values:
         filters["consent"] = preset
+    if data is not request.GET:
+        # A saved condition that no longer resolves (a deleted tag) still matches nothing.
+        for key in ("tag", "offer"):
+            if key in form.errors and data.get(key):
+                filters[key] = data[key]
+    if filters.get("segment") and data.get("opened_segment") == filters["segment"]:
+        form.open_segment = filters.pop("segment")
     return filters, form
 
 
@@ -140,7 +180,8 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "total": page.total,
         "presets": CONSENT_PRESETS,
         "preset_counts": counts,
-        "preset": request.GET.get("preset", ""),
+        "preset": form.preset,
+        "open_segment": form.open_segment or filters.get("segment", ""),
         "querystring": query.urlencode(),
         "filters": filters,
         "filters_query": urlencode(filters),

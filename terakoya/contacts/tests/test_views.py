@@ -385,3 +385,87 @@ def test_grants_table_says_active_or_revoked_under_a_status_column(owner_client,
     assert rows["Course A"]["Status"] == "Active"
     assert rows["Course B"]["Status"].startswith("Revoked ")
     assert all("Revoked" not in row for row in rows.values())
+
+
+def _saved_segment(owner_client, workspace):
+    """Contacts, and a segment "VIP subs": subscribed, tagged VIP, matching "yamada"."""
+    for email, subscribe, tag in [
+        ("yamada@example.com", True, "VIP"),
+        ("yamada2@example.com", True, ""),
+        ("tanaka@example.com", True, "VIP"),
+        ("yamada3@example.com", False, "VIP"),
+    ]:
+        contact = services.create_contact(
+            workspace, email=email, subscribe=subscribe, consent_source="form" if subscribe else ""
+        )
+        if tag:
+            services.add_tag(workspace, contact=contact, name=tag)
+    from terakoya.contacts.models import Tag
+
+    vip = Tag.objects.get(workspace=workspace, name="VIP")
+    owner_client.post(
+        url("segment_save") + f"?preset=subscribed&q=yamada&tag={vip.public_id}",
+        {"name": "VIP subs"},
+    )
+    return Segment.objects.get(workspace=workspace), vip
+
+
+def test_opening_a_saved_segment_shows_its_conditions(owner_client, workspace):
+    # given a saved segment with a search, a tag and a consent preset
+    segment, vip = _saved_segment(owner_client, workspace)
+    # when staff open it from its link
+    response = owner_client.get(url("list"), {"segment": segment.public_id})
+    body = response.content.decode()
+    # then its conditions are in the filter form, and only its contacts are listed
+    assert response.status_code == 200
+    assert 'name="q" value="yamada"' in body
+    assert f'<option value="{vip.public_id}" selected>VIP</option>' in body
+    assert 'name="preset" value="subscribed"' in body
+    assert f'<option value="{segment.public_id}" selected>VIP subs</option>' in body
+    assert "yamada@example.com" in body
+    for other in ("yamada2@example.com", "tanaka@example.com", "yamada3@example.com"):
+        assert other not in body
+    assert "Delete this segment" in body
+
+
+def test_a_segments_conditions_can_be_edited_after_opening_it(owner_client, workspace):
+    # given an opened segment
+    segment, vip = _saved_segment(owner_client, workspace)
+    # when staff clear its search and keep the rest, submitting the filter form
+    response = owner_client.get(
+        url("list"),
+        {
+            "preset": "subscribed",
+            "opened_segment": segment.public_id,
+            "segment": segment.public_id,
+            "q": "",
+            "tag": vip.public_id,
+            "offer": "",
+            "sort": "newest",
+        },
+    )
+    body = response.content.decode()
+    # then the edited conditions filter (the saved search no longer applies)
+    assert 'name="q" value="yamada"' not in body
+    assert "yamada@example.com" in body and "tanaka@example.com" in body
+    assert "yamada2@example.com" not in body and "yamada3@example.com" not in body
+    # and saving under the same name updates the segment
+    owner_client.post(
+        url("segment_save")
+        + f"?preset=subscribed&opened_segment={segment.public_id}&segment={segment.public_id}"
+        + f"&q=&tag={vip.public_id}",
+        {"name": "VIP subs"},
+    )
+    segment.refresh_from_db()
+    assert segment.filters == {"tag": vip.public_id, "consent": "subscribed"}
+
+
+def test_another_workspaces_segment_is_not_opened(owner_client, workspace, other_workspace):
+    # given a segment of another workspace
+    theirs = services.save_segment(other_workspace, name="Theirs", filters={"q": "secret"})
+    services.create_contact(workspace, email="a@example.com")
+    # when its id is put in this workspace's list
+    body = owner_client.get(url("list"), {"segment": theirs.public_id}).content.decode()
+    # then neither it nor its conditions are shown (an unknown segment is left out)
+    assert "secret" not in body and "Theirs" not in body
+    assert "Delete this segment" not in body
