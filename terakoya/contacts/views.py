@@ -35,6 +35,7 @@ from terakoya.contacts.forms import (
     TagForm,
 )
 from terakoya.contacts.listing import filtered_total, page_number, page_window
+from terakoya.contacts.merge.queries import merged_into
 from terakoya.contacts.models import (
     Address,
     BulkJob,
@@ -244,7 +245,15 @@ def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @staff_view()
 def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
-    contact = _contact(workspace, public_id)
+    try:
+        contact = _contact(workspace, public_id)
+    except Http404:
+        # A merged-away contact's page (bookmarks, old links) leads to the contact it became.
+        primary = merged_into(workspace, public_id)
+        if primary is None:
+            raise
+        messages.info(request, _("That contact was merged into this one."))
+        return _back(workspace, primary)
     edit_form = ContactEditForm(initial={k: getattr(contact, k) for k in services.EDITABLE_FIELDS})
     events = list(ActivityEvent.objects.filter(workspace=workspace, contact=contact)[:50])
     for event in events:

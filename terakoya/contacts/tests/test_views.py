@@ -469,3 +469,52 @@ def test_another_workspaces_segment_is_not_opened(owner_client, workspace, other
     # then neither it nor its conditions are shown (an unknown segment is left out)
     assert "secret" not in body and "Theirs" not in body
     assert "Delete this segment" not in body
+
+
+def _merge(workspace, primary, secondary, actor):
+    from terakoya.contacts.merge.services import merge_contacts
+
+    return merge_contacts(
+        workspace,
+        contact_ids=[primary.public_id, secondary.public_id],
+        primary_id=primary.public_id,
+        confirm_email=primary.email,
+        actor=actor,
+    )
+
+
+def test_a_merged_away_contacts_page_redirects_to_the_primary(owner_client, workspace, owner):
+    # given a contact merged into another, and that one later merged into a third
+    first = ContactFactory(workspace=workspace, email="first@example.com")
+    second = ContactFactory(workspace=workspace, email="second@example.com")
+    third = ContactFactory(workspace=workspace, email="third@example.com")
+    gone_id = second.public_id
+    _merge(workspace, first, second, owner)
+    # when staff open the merged-away contact's old address
+    response = owner_client.get(url("detail", gone_id), follow=True)
+    # then they land on the primary's page, told why
+    assert response.redirect_chain == [(url("detail", first.public_id), 302)]
+    body = response.content.decode()
+    assert "first@example.com" in body and "That contact was merged into this one." in body
+    # and after the primary is merged too, the old address follows the chain
+    _merge(workspace, third, first, owner)
+    response = owner_client.get(url("detail", gone_id))
+    assert response.status_code == 302 and response["Location"] == url("detail", third.public_id)
+    # while an address that never existed is still a 404
+    assert owner_client.get(url("detail", "nosuchcontact")).status_code == 404
+
+
+def test_a_merged_away_contact_does_not_redirect_in_another_workspace(
+    client, workspace, other_workspace, owner
+):
+    # given a merge in workspace alpha, and an owner of workspace beta
+    first = ContactFactory(workspace=workspace, email="first@example.com")
+    second = ContactFactory(workspace=workspace, email="second@example.com")
+    _merge(workspace, first, second, owner)
+    beta_owner = MembershipFactory(workspace=other_workspace, role=Role.OWNER).user
+    client.force_login(beta_owner)
+    # when beta's owner puts the merged-away id in beta's dashboard
+    response = client.get(url("detail", second.public_id, ws="beta"))
+    # then it is a 404, like any contact beta does not have
+    assert response.status_code == 404
+    assert first.public_id not in response.content.decode()
