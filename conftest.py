@@ -162,7 +162,22 @@ def axe_check() -> Any:
 
     axe = Axe()
 
-    def check(tab: Any) -> None:
+    def check(tab: Any, *, also_japanese: bool = False) -> None:
+        """With also_japanese, the page (a GET) is loaded again in Japanese and checked too."""
+        _check(tab)
+        if also_japanese:
+            cookie = {"name": "terakoya_language", "value": "ja", "url": tab.url}
+            before = [c for c in tab.context.cookies(tab.url) if c["name"] == cookie["name"]]
+            tab.context.add_cookies([cookie])
+            tab.reload()
+            assert tab.locator("html").get_attribute("lang") == "ja"
+            _check(tab)
+            tab.context.clear_cookies(name=cookie["name"])
+            if before:
+                tab.context.add_cookies(before)
+            tab.reload()
+
+    def _check(tab: Any) -> None:
         violations = axe.run(tab).response["violations"]
         bad = [v for v in violations if v.get("impact") in {"serious", "critical"}]
         problems = [

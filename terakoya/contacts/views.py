@@ -186,9 +186,10 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "querystring": query.urlencode(),
         "filters": filters,
         "filters_query": urlencode(filters),
-        "segment_form": SegmentForm(),
+        # Each form on the page has its own ids (ARIA labels and label[for] stay unique).
+        "segment_form": SegmentForm(auto_id="segment_%s"),
         "segments": Segment.objects.filter(workspace=workspace),
-        "bulk_form": BulkForm(workspace=workspace),
+        "bulk_form": BulkForm(workspace=workspace, auto_id="bulk_%s"),
         "trash_count": Contact.objects.filter(
             workspace=workspace, deleted_at__isnull=False
         ).count(),
@@ -263,11 +264,12 @@ def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -
         "contact": contact,
         "heading": contact.name_for(get_language() or ""),
         "edit_form": edit_form,
-        "address_form": AddressForm(initial={"country": workspace.country}),
+        # Each form on the page has its own ids (label[for] must name one input).
+        "address_form": AddressForm(initial={"country": workspace.country}, auto_id="address_%s"),
         "addresses": Address.objects.filter(workspace=workspace, contact=contact),
-        "tag_form": TagForm(),
+        "tag_form": TagForm(auto_id="tag_%s"),
         "tags": Tag.objects.filter(workspace=workspace, contact_tags__contact=contact),
-        "grant_form": GrantForm(workspace=workspace),
+        "grant_form": GrantForm(workspace=workspace, auto_id="grant_%s"),
         "grants": grants,
         "consent_events": contact.consent_events.all(),
         "events": events,
