@@ -153,3 +153,46 @@ def test_row_checkboxes_have_a_big_hit_area_and_name_their_contact(
     all_area = select_all.locator("xpath=ancestor::label[1]").bounding_box()
     assert all_area is not None and all_area["width"] >= 24 and all_area["height"] >= 24
     axe_check(page)
+
+
+def test_the_bulk_progress_page_polls_without_breaking_the_content_security_policy(
+    page, live_server, workspace, owner, screenshot, axe_check
+):
+    from terakoya.contacts.models import BulkJob, BulkStatus
+
+    # Given a bulk action still running, and a logged-in owner
+    job = BulkJob.objects.create(
+        workspace=workspace, action="add_tag", params={"tag": "VIP"}, total=10, processed=4
+    )
+    job.status = BulkStatus.RUNNING
+    job.save()
+    page.goto("/dashboard/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/dashboard/{workspace.slug}/")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            refused.append(msg.text)
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text
+            else None
+        ),
+    )
+    # When they open its progress page and it polls twice
+    progress_url = f"/dashboard/{workspace.slug}/contacts/bulk/{job.public_id}/"
+    page.goto(progress_url)
+    assert page.locator("progress").get_attribute("value") == "40"
+    for _ in range(2):
+        with page.expect_response(
+            lambda r: progress_url in r.url and r.request.headers.get("hx-request")
+        ):
+            pass
+    # And the job finishes meanwhile
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkStatus.DONE, processed=10, affected=10)
+    page.get_by_text("Done: 10 contacts changed.").wait_for()
+    # Then the browser refused nothing the page does
+    assert refused == []
+    axe_check(page, also_japanese=True)
+    screenshot(page, "contacts-bulk-progress")
