@@ -7,6 +7,7 @@ from terakoya.core import views as core_views
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("healthz/live", core_views.live, name="live"),
     path("dashboard/", include("terakoya.staff.urls")),
     path("dashboard/", include("terakoya.dashboard.urls")),

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "terakoya" / "favicon.ico"
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -15,6 +21,19 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def live(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Touches no database (also the benchmarks' baseline)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return FAVICON.read_bytes()
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask every host for (pages also link the SVG icon)."""
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
