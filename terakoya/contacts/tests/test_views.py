@@ -518,3 +518,37 @@ def test_a_merged_away_contact_does_not_redirect_in_another_workspace(
     # then it is a 404, like any contact beta does not have
     assert response.status_code == 404
     assert first.public_id not in response.content.decode()
+
+
+def _ids_and_labels(body: str) -> tuple[list[str], list[str]]:
+    import re
+
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    label_targets = re.findall(r'<label[^>]*\sfor="([^"]+)"', body)
+    return ids, label_targets
+
+
+@pytest.mark.parametrize("page", ["detail", "list"])
+def test_contact_page_and_list_use_each_id_once_and_labels_find_their_input(
+    owner_client, workspace, page
+):
+    # given a contact with an address, a tag and an offer to grant
+    offer = OfferFactory(workspace=workspace)
+    contact = services.create_contact(
+        workspace, email="a@example.com", first_name="Ann", tags=["VIP"], offers=[offer]
+    )
+    owner_client.post(url("address_add", contact.public_id), {"city": "札幌市", "country": "JP"})
+    # when staff open the page (the list with a filter, so the segment form shows too)
+    if page == "detail":
+        response = owner_client.get(url("detail", contact.public_id))
+    else:
+        response = owner_client.get(url("list"), {"q": "a@"})
+    body = response.content.decode()
+    ids, label_targets = _ids_and_labels(body)
+    # then no id is used twice, and every label points at exactly one element
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert set(label_targets) <= set(ids)
+    if page == "detail":
+        # the address form's Name and Phone have their own labelled inputs
+        assert 'for="address_name"' in body and 'id="address_name"' in body
+        assert 'for="address_phone"' in body and 'id="address_phone"' in body
