@@ -116,14 +116,82 @@ def _chromium() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """pytest-django's live server, but its request threads end before the database goes
+    (see terakoya/core/tests/live_server.py)."""
+    from terakoya.core.tests.live_server import TerakoyaLiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = TerakoyaLiveServer(addr)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def page(_chromium: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh browser tab (own cookies) pointed at the live server's base host."""
+def page(live_server: Any, _chromium: Any) -> Iterator[Any]:
+    """A fresh browser tab (own cookies) pointed at the live server's base host.
+
+    The live server is asked for first, so at the end of the session the browser closes
+    before the server stops. After each test the tab's context is closed and every request
+    the live server is still handling is finished before the test's database is flushed."""
     context = _chromium.new_context(base_url=live_server.url, locale="en-US")
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+    stuck = live_server.finish_requests()
+    assert not stuck, f"live-server request threads still running after the test: {stuck}"
+
+
+_DUPLICATE_IDS = """() => {
+  const seen = new Map();
+  for (const el of document.querySelectorAll("[id]")) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+}"""
+
+
+@pytest.fixture
+def axe_check() -> Any:
+    """axe_check(page) runs axe-core on the page as it is now and fails the test on any
+    violation of serious or critical impact, or on an id used twice."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(tab: Any, *, also_japanese: bool = False) -> None:
+        """With also_japanese, the page (a GET) is loaded again in Japanese and checked too."""
+        _check(tab)
+        if also_japanese:
+            cookie = {"name": "terakoya_language", "value": "ja", "url": tab.url}
+            before = [c for c in tab.context.cookies(tab.url) if c["name"] == cookie["name"]]
+            tab.context.add_cookies([cookie])
+            tab.reload()
+            assert tab.locator("html").get_attribute("lang") == "ja"
+            _check(tab)
+            tab.context.clear_cookies(name=cookie["name"])
+            if before:
+                tab.context.add_cookies(before)
+            tab.reload()
+
+    def _check(tab: Any) -> None:
+        violations = axe.run(tab).response["violations"]
+        bad = [v for v in violations if v.get("impact") in {"serious", "critical"}]
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in bad
+        ]
+        duplicates = tab.evaluate(_DUPLICATE_IDS)
+        if duplicates:
+            problems.append(f"duplicate ids: {duplicates}")
+        assert not problems, f"accessibility problems on {tab.url}:\n" + "\n".join(problems)
+
+    return check
 
 
 @pytest.fixture

@@ -154,10 +154,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, rate limits, channel layer -------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and TESTING and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
-    # Each parallel test process gets its own Redis database, so clearing one never
-    # disturbs another.
-    _worker_db = 1 + int(os.environ["PYTEST_XDIST_WORKER"][2:])
-    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{_worker_db}"
+    # Each parallel test process gets its own Redis database, counted up from the one in
+    # REDIS_URL (so REDIS_URL=redis://…/8 gives workers 8, 9, …), so clearing one never
+    # disturbs another or a database outside the range given.
+    _redis = urlsplit(REDIS_URL)
+    _base_db = int(_redis.path.strip("/") or 0)
+    _worker_db = _base_db + int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = _redis._replace(path=f"/{_worker_db}").geturl()
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -8,6 +8,7 @@ urlpatterns = [
     # Django's switch, plus: a logged-in customer's choice becomes their contact's language.
     path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("healthz/live", core_views.live, name="live"),
     path("dashboard/", include("terakoya.staff.urls")),
     path("dashboard/", include("terakoya.dashboard.urls")),

@@ -6,12 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from terakoya.accounts import services, texts
+from terakoya.accounts import services, texts, tokens
 from terakoya.accounts.emails import LOGIN_EMAIL_KINDS
 from terakoya.accounts.forms import LoginSettingsForm, TemporaryPasswordForm, TextOverridesForm
 from terakoya.accounts.models import CustomerAccount, LoginAttempt, SmsMessage
@@ -53,11 +55,29 @@ def _access_context(workspace: Workspace, contact: Contact) -> dict[str, object]
     }
 
 
+TEMPORARY_SESSION = "temporary-password:{}"
+
+
 @never_cache
 @staff_view(action="customer_login.view")
 def access(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
-    return render(request, "accounts/dashboard/access.html", _access_context(workspace, contact))
+    context = _access_context(workspace, contact)
+    key = request.GET.get("result")
+    if key is not None:
+        # The temporary-password result, shown once: its sealed message leaves the session
+        # now, so a reload (or the same address later) no longer shows the password.
+        sealed = request.session.pop(TEMPORARY_SESSION.format(contact.public_id), None)
+        message = tokens.unseal(key[:100], sealed["box"]) if isinstance(sealed, dict) else None
+        if message is not None and isinstance(sealed, dict):
+            context["temporary"] = {"message": message}
+            context["emailed"] = bool(sealed.get("emailed"))
+        else:
+            context["temporary_gone"] = True
+    response = render(request, "accounts/dashboard/access.html", context)
+    if key is not None:
+        response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @require_POST
@@ -90,7 +110,6 @@ def unlock(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpR
 def temporary_password(request: StaffRequest, workspace: Workspace, public_id: str) -> HttpResponse:
     contact = _contact(workspace, public_id)
     form = TemporaryPasswordForm(request.POST)
-    context = _access_context(workspace, contact)
     if form.is_valid():
         result = services.set_temporary_password(
             workspace,
@@ -99,17 +118,21 @@ def temporary_password(request: StaffRequest, workspace: Workspace, public_id: s
             actor=request.user,
             send_email=form.cleaned_data["send_email"],
         )
-        context = _access_context(workspace, contact)
-        context["temporary"] = result
-        context["emailed"] = form.cleaned_data["send_email"]
-    else:
-        context["temp_form"] = form
-    return render(
-        request,
-        "accounts/dashboard/access.html",
-        context,
-        status=200 if form.is_valid() else 400,
-    )
+        # POST-redirect-GET: the session keeps the message only sealed; the key to open it
+        # travels in the redirect, and the page that opens it shows it once.
+        key, box = tokens.seal(result.message)
+        request.session[TEMPORARY_SESSION.format(contact.public_id)] = {
+            "box": box,
+            "emailed": bool(form.cleaned_data["send_email"]),
+        }
+        url = reverse(
+            "dashboard:accounts_dashboard:access",
+            kwargs={"workspace_slug": workspace.slug, "public_id": public_id},
+        )
+        return redirect(url + "?" + urlencode({"result": key}))
+    context = _access_context(workspace, contact)
+    context["temp_form"] = form
+    return render(request, "accounts/dashboard/access.html", context, status=400)
 
 
 @never_cache

@@ -70,6 +70,9 @@ class LoginToken(WorkspaceOwned):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     failed_attempts = models.PositiveSmallIntegerField(default=0)
+    # Where a sign-in link leads after its confirm page (a same-site path), so the link works
+    # in a browser that never saw the request.
+    next_url = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("login token")

@@ -499,9 +499,17 @@ def reset_password(
 
 
 def request_login_code(
-    workspace: Workspace, *, email: str, ip: str | None, language: str = ""
+    workspace: Workspace,
+    *,
+    email: str,
+    ip: str | None,
+    language: str = "",
+    next_url: str = "",
 ) -> None:
-    """Email a sign-in link (10 min) and a 6-digit code (4 min); the code also by SMS."""
+    """Email a sign-in link (10 min) and a 6-digit code (4 min); the code also by SMS.
+
+    `next_url` (a same-site path the caller has checked) is kept with the link, so the link
+    leads there even when opened in another browser."""
     _remember_ip(workspace, email, ip)
     enforce(
         (CODE_REQUEST_PER_IP, _ip_email_subject(workspace, ip, email)),
@@ -513,10 +521,12 @@ def request_login_code(
         if account is None:
             return
         _remember_language(workspace, account, language)
-        issue_login_code(workspace, account=account)
+        issue_login_code(workspace, account=account, next_url=next_url)
 
 
-def issue_login_code(workspace: Workspace, *, account: CustomerAccount) -> tuple[str, str]:
+def issue_login_code(
+    workspace: Workspace, *, account: CustomerAccount, next_url: str = ""
+) -> tuple[str, str]:
     """Returns (link secret, code). Older unused links and codes of the customer die."""
     _expire_tokens(account, TokenPurpose.LOGIN_LINK, TokenPurpose.LOGIN_CODE)
     batch = tokens.new_batch()
@@ -531,6 +541,7 @@ def issue_login_code(workspace: Workspace, *, account: CustomerAccount) -> tuple
                 batch=batch,
                 token_hash=tokens.token_hash(workspace.pk, TokenPurpose.LOGIN_LINK, link),
                 expires_at=now + LINK_TTL,
+                next_url=next_url[:500],
             ),
             LoginToken(
                 workspace=workspace,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -42,3 +44,41 @@ def normalize_code(value: str) -> str:
 
     digits = "".join(ch for ch in unicodedata.normalize("NFKC", value or "") if ch.isdigit())
     return digits if len(digits) == CODE_DIGITS and digits.isascii() else ""
+
+
+_SEAL_MARK = b"terakoya-sealed:"
+
+
+def seal(text: str) -> tuple[str, str]:
+    """Encrypt `text` under a fresh random key: returns (key, box), both URL-safe base64.
+
+    For a secret that one later request must show once (a temporary password): the box can
+    wait server-side (in the session) while only the browser holds the key, so nothing stored
+    reads in clear. The keystream is SHAKE-256 of the 32-byte one-use key."""
+    key = secrets.token_bytes(32)
+    plain = _SEAL_MARK + text.encode()
+    stream = hashlib.shake_256(key).digest(len(plain))
+    box = bytes(a ^ b for a, b in zip(plain, stream, strict=True))
+    return (
+        base64.urlsafe_b64encode(key).decode().rstrip("="),
+        base64.urlsafe_b64encode(box).decode(),
+    )
+
+
+def unseal(key: str, box: str) -> str | None:
+    """The text sealed by seal(), or None for a wrong key or a damaged box."""
+    try:
+        raw_key = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+        raw_box = base64.urlsafe_b64decode(box)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw_key) != 32:
+        return None
+    stream = hashlib.shake_256(raw_key).digest(len(raw_box))
+    plain = bytes(a ^ b for a, b in zip(raw_box, stream, strict=True))
+    if not plain.startswith(_SEAL_MARK):
+        return None
+    try:
+        return plain[len(_SEAL_MARK) :].decode()
+    except UnicodeDecodeError:
+        return None

@@ -266,6 +266,7 @@ def code_request(request: CustomerRequest) -> HttpResponse:
                 email=email,
                 ip=client_ip(request),
                 language=_visitors_language(request),
+                next_url=next_url,
             )
         except RateLimited as exc:
             return too_many(request, exc)
@@ -311,6 +312,13 @@ def code_enter(request: CustomerRequest) -> HttpResponse:
     )
 
 
+def _stored_next(path: str) -> str:
+    """A stored destination is only ever a path on this site."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return ""
+
+
 @never_cache
 @customer_center
 def link_token(request: CustomerRequest, token: str) -> HttpResponse:
@@ -337,9 +345,10 @@ def link_confirm(request: CustomerRequest) -> HttpResponse:
         request.session.pop(_key(LINK_SESSION, request), None)
         if account is None:
             return _no_referrer(render(request, "accounts/link_invalid.html"))
-        destination = str(request.session.pop(_key(NEXT_SESSION, request), "")) or reverse(
-            "portal:home"
-        )
+        # The destination asked for with the link travels with its token row, so a browser
+        # that never saw the request (the email opened on a phone) lands there too.
+        session_next = str(request.session.pop(_key(NEXT_SESSION, request), ""))
+        destination = _stored_next(token.next_url) or session_next or reverse("portal:home")
         return _no_referrer(_after_login(request, account, destination))
     return _same_origin_only(
         render(request, "accounts/link_confirm.html", {"contact": token.account.contact})

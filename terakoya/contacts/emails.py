@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
+from terakoya.contacts.models import ConsentState
 from terakoya.mail.models import OutboxMessage
 from terakoya.mail.secrets import Secret
 from terakoya.mail.services import queue_email
@@ -30,7 +31,12 @@ def send_double_opt_in_email(
         kind="contacts.double_opt_in",
         to=contact.email,
         template="emails/contacts/double_opt_in",
-        context={"confirm_url": url, "name": contact.name_for(language)},
+        context={
+            "confirm_url": url,
+            "name": contact.name_for(language),
+            # Only someone who unsubscribed is asked about email "again".
+            "resubscribe": contact.consent_state == ConsentState.UNSUBSCRIBED,
+        },
         language=language,
         contact=contact,
         secrets=[token],

@@ -41,6 +41,9 @@ class FilterForm(forms.Form):
         label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    # Set by the list view: the preset tab, and the segment whose conditions the form shows.
+    preset: str = ""
+    open_segment: str = ""
 
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

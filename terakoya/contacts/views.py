@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from terakoya.contacts.forms import (
     TagForm,
 )
 from terakoya.contacts.listing import filtered_total, page_number, page_window
+from terakoya.contacts.merge.queries import merged_into
 from terakoya.contacts.models import (
     Address,
     BulkJob,
@@ -68,10 +69,43 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+CONDITION_KEYS = ("q", "tag", "offer", "created_from", "created_to", "sort", "preset")
+
+
+def _opened_segment(request: HttpRequest, workspace: Workspace) -> QueryDict | None:
+    """The query that shows a segment's saved conditions in the filter form, when a segment is
+    being opened (its link, or another segment picked in the form); else None."""
+    segment_id = request.GET.get("segment", "")
+    if not segment_id:
+        return None
+    opened = request.GET.get("opened_segment")
+    if opened == segment_id:
+        return None  # its conditions are already in the form, maybe edited
+    if opened is None and any(key in request.GET for key in CONDITION_KEYS):
+        return None  # an old-style link: the segment plus extra conditions
+    segment = Segment.objects.filter(workspace=workspace, public_id=segment_id).first()
+    if segment is None:
+        return None
+    saved = dict(segment.filters or {})
+    data = QueryDict(mutable=True)
+    for key in CONDITION_KEYS:
+        if saved.get(key) not in (None, ""):
+            data[key] = str(saved[key])
+    if saved.get("member") == "true":
+        data["preset"] = "members"
+    elif saved.get("consent") in ConsentState.values:
+        data["preset"] = str(saved["consent"])
+    data["segment"] = data["opened_segment"] = segment.public_id
+    return data
+
+
 def filters_from_request(
     request: HttpRequest, workspace: Workspace
 ) -> tuple[dict[str, Any], FilterForm]:
-    form = FilterForm(request.GET or None, workspace=workspace)
+    """The list's filters and the filter form. Opening a segment puts its saved conditions in
+    the form (shown and editable); they then filter as the form's fields, not twice."""
+    data = _opened_segment(request, workspace) or request.GET
+    form = FilterForm(data or None, workspace=workspace)
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()  # invalid fields are left out; the valid ones still filter
@@ -79,11 +113,18 @@ def filters_from_request(
             value: Any = form.cleaned_data.get(key)
             if value not in (None, ""):
                 filters[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    preset = request.GET.get("preset", "")
+    form.preset = preset = str(data.get("preset", ""))
     if preset == "members":
         filters["member"] = "true"
     elif preset in ConsentState.values:
         filters["consent"] = preset
+    if data is not request.GET:
+        # A saved condition that no longer resolves (a deleted tag) still matches nothing.
+        for key in ("tag", "offer"):
+            if key in form.errors and data.get(key):
+                filters[key] = data[key]
+    if filters.get("segment") and data.get("opened_segment") == filters["segment"]:
+        form.open_segment = filters.pop("segment")
     return filters, form
 
 
@@ -143,13 +184,15 @@ def contact_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "total": page.total,
         "presets": CONSENT_PRESETS,
         "preset_counts": counts,
-        "preset": request.GET.get("preset", ""),
+        "preset": form.preset,
+        "open_segment": form.open_segment or filters.get("segment", ""),
         "querystring": query.urlencode(),
         "filters": filters,
         "filters_query": urlencode(filters),
-        "segment_form": SegmentForm(),
+        # Each form on the page has its own ids (ARIA labels and label[for] stay unique).
+        "segment_form": SegmentForm(auto_id="segment_%s"),
         "segments": Segment.objects.filter(workspace=workspace),
-        "bulk_form": BulkForm(workspace=workspace),
+        "bulk_form": BulkForm(workspace=workspace, auto_id="bulk_%s"),
         "trash_count": Contact.objects.filter(
             workspace=workspace, deleted_at__isnull=False
         ).count(),
@@ -206,7 +249,15 @@ def contact_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @staff_view(action="contacts.view")
 def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -> HttpResponse:
-    contact = _contact(workspace, public_id)
+    try:
+        contact = _contact(workspace, public_id)
+    except Http404:
+        # A merged-away contact's page (bookmarks, old links) leads to the contact it became.
+        primary = merged_into(workspace, public_id)
+        if primary is None:
+            raise
+        messages.info(request, _("That contact was merged into this one."))
+        return _back(workspace, primary)
     edit_form = ContactEditForm(initial={k: getattr(contact, k) for k in services.EDITABLE_FIELDS})
     events = list(ActivityEvent.objects.filter(workspace=workspace, contact=contact)[:50])
     for event in events:
@@ -216,11 +267,12 @@ def contact_detail(request: HttpRequest, workspace: Workspace, public_id: str) -
         "contact": contact,
         "heading": contact.name_for(get_language() or ""),
         "edit_form": edit_form,
-        "address_form": AddressForm(initial={"country": workspace.country}),
+        # Each form on the page has its own ids (label[for] must name one input).
+        "address_form": AddressForm(initial={"country": workspace.country}, auto_id="address_%s"),
         "addresses": Address.objects.filter(workspace=workspace, contact=contact),
-        "tag_form": TagForm(),
+        "tag_form": TagForm(auto_id="tag_%s"),
         "tags": Tag.objects.filter(workspace=workspace, contact_tags__contact=contact),
-        "grant_form": GrantForm(workspace=workspace),
+        "grant_form": GrantForm(workspace=workspace, auto_id="grant_%s"),
         "grants": grants,
         "consent_events": contact.consent_events.all(),
         "events": events,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import posixpath
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -8,7 +9,10 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from django.views.static import serve
+
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "terakoya" / "favicon.ico"
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -36,6 +40,19 @@ def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     # Rooted at the folder itself, so nothing outside it can be reached.
     folder_root = Path(settings.MEDIA_ROOT) / folder
     return serve(request, rest, document_root=str(folder_root))
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return FAVICON.read_bytes()
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask every host for (pages also link the SVG icon)."""
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

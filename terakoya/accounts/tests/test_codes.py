@@ -133,6 +133,37 @@ def test_opening_the_link_only_shows_a_confirm_page_scanners_cannot_use_it(works
     assert "no longer works" in late.post("/login/link/").content.decode()
 
 
+def test_a_link_opened_in_another_browser_lands_where_it_was_asked_for(workspace):
+    # Given a customer who asked for a sign-in email on their laptop, on the way to /account/
+    make_customer(workspace)
+    laptop = Client(HTTP_HOST=workspace.host)
+    assert laptop.post("/login/code/?next=/account/", {"email": EMAIL}).status_code == 302
+    path = _link_path(workspace)
+    # When they open the link on their phone (a browser without the laptop's session)
+    phone = Client(HTTP_HOST=workspace.host)
+    confirm = phone.get(path, follow=True)
+    assert "Sign in as hanako@example.com?" in confirm.content.decode()
+    response = phone.post("/login/link/")
+    # Then the phone lands on the destination requested with the link, signed in
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+    page = phone.get("/account/")
+    assert page.status_code == 200
+    assert EMAIL in page.content.decode()
+
+
+def test_a_link_asked_for_without_a_destination_leads_home_in_another_browser(workspace):
+    # Given a sign-in email asked for with no destination
+    make_customer(workspace)
+    Client(HTTP_HOST=workspace.host).post("/login/code/", {"email": EMAIL})
+    # When it is opened and confirmed in another browser
+    phone = Client(HTTP_HOST=workspace.host)
+    phone.get(_link_path(workspace))
+    response = phone.post("/login/link/")
+    # Then it leads to the customer center's home
+    assert response["Location"] == "/"
+
+
 def test_using_the_code_ends_the_link(workspace):
     make_customer(workspace)
     client = Client(HTTP_HOST=workspace.host)

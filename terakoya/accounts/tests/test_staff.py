@@ -52,6 +52,7 @@ def test_a_temporary_password_must_be_changed_and_ends_every_session(
     response = owner_client.post(
         _access(workspace, account.contact) + "temporary-password/",
         {"new_password1": TEMP, "new_password2": TEMP, "send_email": "on"},
+        follow=True,
     )
     # Then a ready-to-copy message in their language has the login URL, email and password
     assert response.status_code == 200
@@ -263,3 +264,55 @@ def test_the_panel_shows_limits_in_japanese(workspace, owner_client):
     page = owner_client.get(_access(workspace, account.contact)).content.decode()
     assert "パスワード再設定の依頼が多すぎます" in page
     assert "までブロック中" in page
+
+
+def test_the_temporary_password_result_is_a_redirect_and_shows_the_password_once(
+    workspace, owner_client
+):
+    from django.contrib.sessions.models import Session
+
+    account = make_customer(workspace)
+    # Given the owner set a temporary password
+    response = owner_client.post(
+        _access(workspace, account.contact) + "temporary-password/",
+        {"new_password1": TEMP, "new_password2": TEMP},
+    )
+    # Then the POST answers with a redirect (a reload cannot post it again)
+    assert response.status_code == 302
+    result_url = response["Location"]
+    assert result_url.startswith(_access(workspace, account.contact) + "?result=")
+    # And while it waits, no session row holds the password in clear
+    assert all(TEMP not in str(s.get_decoded()) for s in Session.objects.all())
+    # When the result page is opened, the password is shown once
+    first = owner_client.get(result_url)
+    assert first.status_code == 200 and TEMP in first.content.decode()
+    assert first["Referrer-Policy"] == "no-referrer"
+    # And reloading it never shows the password again, and says so
+    again = owner_client.get(result_url)
+    body = again.content.decode()
+    assert again.status_code == 200 and TEMP not in body
+    assert "shown once and is not shown again" in body
+
+
+def test_a_temporary_password_result_address_is_useless_in_another_session(
+    workspace, other_workspace, owner_client, owner
+):
+    account = make_customer(workspace)
+    response = owner_client.post(
+        _access(workspace, account.contact) + "temporary-password/",
+        {"new_password1": TEMP, "new_password2": TEMP},
+    )
+    result_url = response["Location"]
+    # Given another logged-in owner of the same workspace, and a staff user of another one
+    colleague = MembershipFactory(workspace=workspace, role=Role.OWNER).user
+    other_owner = MembershipFactory(workspace=other_workspace, role=Role.OWNER).user
+    for user, status in ((colleague, 200), (other_owner, 404)):
+        client = Client()
+        client.force_login(user)
+        # When they open the result address
+        response = client.get(result_url)
+        # Then they do not see the password
+        assert response.status_code == status
+        assert TEMP not in response.content.decode()
+    # And the owner who set it still sees it once
+    assert TEMP in owner_client.get(result_url).content.decode()

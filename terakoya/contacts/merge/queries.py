@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from terakoya.contacts.merge.models import (
@@ -23,6 +25,8 @@ from terakoya.contacts.merge.models import (
     DismissedPair,
     DuplicateReason,
     DuplicateSuggestion,
+    Merge,
+    MergeStatus,
     SuggestionRun,
 )
 from terakoya.contacts.merge.policies import fast_public_id
@@ -53,6 +57,42 @@ def resolve_alternate_email(workspace: Workspace, email: str) -> Contact | None:
         .first()
     )
     return alt.contact if alt else None
+
+
+def merged_into(workspace: Workspace, public_id: str) -> Contact | None:
+    """The contact a merged-away contact (by its public id) lives on now, following later
+    merges of that primary; None if it was never merged away (or the merge was undone)."""
+    seen: set[str] = set()
+    wanted = str(public_id)[:40]
+    while wanted and wanted not in seen and len(seen) < 10:
+        seen.add(wanted)
+        merges = (
+            Merge.objects.with_scopes_disabled()
+            .filter(workspace=workspace)
+            .exclude(status=MergeStatus.UNDONE)
+            .annotate(merged_text=Cast("merged_contacts", TextField()))
+            .filter(merged_text__contains=wanted)
+            .order_by("-created_at", "-id")
+        )
+        merge = next(
+            (
+                m
+                for m in merges
+                if any(c.get("public_id") == wanted for c in m.merged_contacts or [])
+            ),
+            None,
+        )
+        if merge is None:
+            return None
+        primary = (
+            Contact.objects.with_scopes_disabled()
+            .filter(workspace=workspace, pk=merge.primary_contact_id)
+            .first()
+        )
+        if primary is not None:
+            return primary
+        wanted = merge.primary_public_id
+    return None
 
 
 def alternate_email_map(workspace_id: int, emails: list[str]) -> dict[str, int]:

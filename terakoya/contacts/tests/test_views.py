@@ -10,6 +10,7 @@ from terakoya.contacts import services
 from terakoya.contacts.models import BulkJob, ConsentEvent, ConsentState, Contact, Segment
 from terakoya.contacts.tests.factories import OfferFactory
 from terakoya.core.factories import ContactFactory, MembershipFactory
+from terakoya.mail.models import OutboxMessage
 from terakoya.workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +323,232 @@ def test_list_totals_match_each_tab_and_leave_out_the_trash(owner_client, worksp
         response = owner_client.get(url("list"), params)
         assert response.context["total"] == expected, params
         assert len(response.context["page"].object_list) == expected, params
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_confirmation_email_to_a_never_subscribed_contact_does_not_say_again(
+    owner_client, workspace, language
+):
+    # given a contact who never subscribed, and one who unsubscribed
+    never = ContactFactory(workspace=workspace, language=language)
+    left = ContactFactory(
+        workspace=workspace, language=language, consent_state=ConsentState.UNSUBSCRIBED
+    )
+    # when staff send each a confirmation email from the contact page
+    for contact in (never, left):
+        response = owner_client.post(url("request_opt_in", contact.public_id))
+        assert response.status_code == 302
+    first = OutboxMessage.objects.get(contact=never, kind="contacts.double_opt_in")
+    back = OutboxMessage.objects.get(contact=left, kind="contacts.double_opt_in")
+    # then only the one who left is asked about email "again" (再開), in text and HTML
+    again = {"en": "marketing email again", "ja": "再開"}[language]
+    for body in (first.body_text, first.body_html):
+        assert again not in body
+        assert "Alpha Academy" in body and "/email/confirm/" in body
+    for body in (back.body_text, back.body_html):
+        assert again in body
+    if language == "ja":
+        assert "マーケティングメールの受信についてご確認ください" in first.body_text
+
+
+def _table_rows(body: str, caption_id: str) -> list[dict[str, str]]:
+    """The rows of the first table after the heading `caption_id`, as {header: cell text}."""
+    import re
+    from html import unescape
+
+    section = body.split(f'id="{caption_id}"', 1)[1].split("</table>", 1)[0]
+
+    def text(cell: str) -> str:
+        return " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+
+    headers = [text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", section, re.S)]
+    body_part = section.split("<tbody>", 1)[1]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body_part, re.S):
+        cells = [text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows.append(dict(zip(headers, cells, strict=False)))
+    return rows
+
+
+def test_grants_table_says_active_or_revoked_under_a_status_column(owner_client, workspace):
+    # given a contact with one active and one revoked grant
+    kept = OfferFactory(workspace=workspace, name="Course A")
+    ended = OfferFactory(workspace=workspace, name="Course B")
+    contact = services.create_contact(workspace, email="a@example.com")
+    owner_client.post(url("grant", contact.public_id), {"offer": kept.public_id})
+    owner_client.post(url("grant", contact.public_id), {"offer": ended.public_id})
+    owner_client.post(url("revoke", contact.public_id, ended.public_id))
+    # when staff open the contact page
+    body = owner_client.get(url("detail", contact.public_id)).content.decode()
+    rows = {row["Offer"]: row for row in _table_rows(body, "h-offers")}
+    # then no "Revoked" column claims an active grant; the status says which is which
+    assert rows["Course A"]["Status"] == "Active"
+    assert rows["Course B"]["Status"].startswith("Revoked ")
+    assert all("Revoked" not in row for row in rows.values())
+
+
+def _saved_segment(owner_client, workspace):
+    """Contacts, and a segment "VIP subs": subscribed, tagged VIP, matching "yamada"."""
+    for email, subscribe, tag in [
+        ("yamada@example.com", True, "VIP"),
+        ("yamada2@example.com", True, ""),
+        ("tanaka@example.com", True, "VIP"),
+        ("yamada3@example.com", False, "VIP"),
+    ]:
+        contact = services.create_contact(
+            workspace, email=email, subscribe=subscribe, consent_source="form" if subscribe else ""
+        )
+        if tag:
+            services.add_tag(workspace, contact=contact, name=tag)
+    from terakoya.contacts.models import Tag
+
+    vip = Tag.objects.get(workspace=workspace, name="VIP")
+    owner_client.post(
+        url("segment_save") + f"?preset=subscribed&q=yamada&tag={vip.public_id}",
+        {"name": "VIP subs"},
+    )
+    return Segment.objects.get(workspace=workspace), vip
+
+
+def test_opening_a_saved_segment_shows_its_conditions(owner_client, workspace):
+    # given a saved segment with a search, a tag and a consent preset
+    segment, vip = _saved_segment(owner_client, workspace)
+    # when staff open it from its link
+    response = owner_client.get(url("list"), {"segment": segment.public_id})
+    body = response.content.decode()
+    # then its conditions are in the filter form, and only its contacts are listed
+    assert response.status_code == 200
+    assert 'name="q" value="yamada"' in body
+    assert f'<option value="{vip.public_id}" selected>VIP</option>' in body
+    assert 'name="preset" value="subscribed"' in body
+    assert f'<option value="{segment.public_id}" selected>VIP subs</option>' in body
+    assert "yamada@example.com" in body
+    for other in ("yamada2@example.com", "tanaka@example.com", "yamada3@example.com"):
+        assert other not in body
+    assert "Delete this segment" in body
+
+
+def test_a_segments_conditions_can_be_edited_after_opening_it(owner_client, workspace):
+    # given an opened segment
+    segment, vip = _saved_segment(owner_client, workspace)
+    # when staff clear its search and keep the rest, submitting the filter form
+    response = owner_client.get(
+        url("list"),
+        {
+            "preset": "subscribed",
+            "opened_segment": segment.public_id,
+            "segment": segment.public_id,
+            "q": "",
+            "tag": vip.public_id,
+            "offer": "",
+            "sort": "newest",
+        },
+    )
+    body = response.content.decode()
+    # then the edited conditions filter (the saved search no longer applies)
+    assert 'name="q" value="yamada"' not in body
+    assert "yamada@example.com" in body and "tanaka@example.com" in body
+    assert "yamada2@example.com" not in body and "yamada3@example.com" not in body
+    # and saving under the same name updates the segment
+    owner_client.post(
+        url("segment_save")
+        + f"?preset=subscribed&opened_segment={segment.public_id}&segment={segment.public_id}"
+        + f"&q=&tag={vip.public_id}",
+        {"name": "VIP subs"},
+    )
+    segment.refresh_from_db()
+    assert segment.filters == {"tag": vip.public_id, "consent": "subscribed"}
+
+
+def test_another_workspaces_segment_is_not_opened(owner_client, workspace, other_workspace):
+    # given a segment of another workspace
+    theirs = services.save_segment(other_workspace, name="Theirs", filters={"q": "secret"})
+    services.create_contact(workspace, email="a@example.com")
+    # when its id is put in this workspace's list
+    body = owner_client.get(url("list"), {"segment": theirs.public_id}).content.decode()
+    # then neither it nor its conditions are shown (an unknown segment is left out)
+    assert "secret" not in body and "Theirs" not in body
+    assert "Delete this segment" not in body
+
+
+def _merge(workspace, primary, secondary, actor):
+    from terakoya.contacts.merge.services import merge_contacts
+
+    return merge_contacts(
+        workspace,
+        contact_ids=[primary.public_id, secondary.public_id],
+        primary_id=primary.public_id,
+        confirm_email=primary.email,
+        actor=actor,
+    )
+
+
+def test_a_merged_away_contacts_page_redirects_to_the_primary(owner_client, workspace, owner):
+    # given a contact merged into another, and that one later merged into a third
+    first = ContactFactory(workspace=workspace, email="first@example.com")
+    second = ContactFactory(workspace=workspace, email="second@example.com")
+    third = ContactFactory(workspace=workspace, email="third@example.com")
+    gone_id = second.public_id
+    _merge(workspace, first, second, owner)
+    # when staff open the merged-away contact's old address
+    response = owner_client.get(url("detail", gone_id), follow=True)
+    # then they land on the primary's page, told why
+    assert response.redirect_chain == [(url("detail", first.public_id), 302)]
+    body = response.content.decode()
+    assert "first@example.com" in body and "That contact was merged into this one." in body
+    # and after the primary is merged too, the old address follows the chain
+    _merge(workspace, third, first, owner)
+    response = owner_client.get(url("detail", gone_id))
+    assert response.status_code == 302 and response["Location"] == url("detail", third.public_id)
+    # while an address that never existed is still a 404
+    assert owner_client.get(url("detail", "nosuchcontact")).status_code == 404
+
+
+def test_a_merged_away_contact_does_not_redirect_in_another_workspace(
+    client, workspace, other_workspace, owner
+):
+    # given a merge in workspace alpha, and an owner of workspace beta
+    first = ContactFactory(workspace=workspace, email="first@example.com")
+    second = ContactFactory(workspace=workspace, email="second@example.com")
+    _merge(workspace, first, second, owner)
+    beta_owner = MembershipFactory(workspace=other_workspace, role=Role.OWNER).user
+    client.force_login(beta_owner)
+    # when beta's owner puts the merged-away id in beta's dashboard
+    response = client.get(url("detail", second.public_id, ws="beta"))
+    # then it is a 404, like any contact beta does not have
+    assert response.status_code == 404
+    assert first.public_id not in response.content.decode()
+
+
+def _ids_and_labels(body: str) -> tuple[list[str], list[str]]:
+    import re
+
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    label_targets = re.findall(r'<label[^>]*\sfor="([^"]+)"', body)
+    return ids, label_targets
+
+
+@pytest.mark.parametrize("page", ["detail", "list"])
+def test_contact_page_and_list_use_each_id_once_and_labels_find_their_input(
+    owner_client, workspace, page
+):
+    # given a contact with an address, a tag and an offer to grant
+    offer = OfferFactory(workspace=workspace)
+    contact = services.create_contact(
+        workspace, email="a@example.com", first_name="Ann", tags=["VIP"], offers=[offer]
+    )
+    owner_client.post(url("address_add", contact.public_id), {"city": "札幌市", "country": "JP"})
+    # when staff open the page (the list with a filter, so the segment form shows too)
+    if page == "detail":
+        response = owner_client.get(url("detail", contact.public_id))
+    else:
+        response = owner_client.get(url("list"), {"q": "a@"})
+    body = response.content.decode()
+    ids, label_targets = _ids_and_labels(body)
+    # then no id is used twice, and every label points at exactly one element
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert set(label_targets) <= set(ids)
+    if page == "detail":
+        # the address form's Name and Phone have their own labelled inputs
+        assert 'for="address_name"' in body and 'id="address_name"' in body
+        assert 'for="address_phone"' in body and 'id="address_phone"' in body

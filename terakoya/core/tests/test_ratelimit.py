@@ -78,5 +78,18 @@ def test_enforce_raises_with_retry_after_and_reset_forgets() -> None:
 
 
 def test_empty_subjects_are_not_counted() -> None:
-    for _ in range(10):
-        enforce((LIMIT, ""))
+    with time_machine.travel(START, tick=False):
+        # Given a check whose subject is empty (no IP known) beside a real one
+        # When it is enforced as often as the limit allows
+        for _ in range(LIMIT.limit):
+            enforce((LIMIT, ""), (LIMIT, "1.2.3.4"))
+        # Then the empty subject has no counter at all (it never blocks anyone) ...
+        assert peek(LIMIT, "").count == 0
+        # ... while the real subject was counted and now refuses one more
+        assert peek(LIMIT, "1.2.3.4").count == LIMIT.limit
+        with pytest.raises(RateLimited):
+            enforce((LIMIT, ""), (LIMIT, "1.2.3.4"))
+        # And an empty subject alone is never refused
+        for _ in range(LIMIT.limit * 3):
+            enforce((LIMIT, ""))
+        assert peek(LIMIT, "").count == 0

@@ -11,8 +11,33 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = sorted(ROOT.rglob("locale/ja/LC_MESSAGES/django.po"))
 
 
+def _simple_messages(po_path: Path) -> dict[str, str]:
+    with po_path.open("rb") as fh:
+        return {
+            m.id: m.string
+            for m in read_po(fh)
+            if m.id and isinstance(m.id, str) and not m.context and m.string and not m.fuzzy
+        }
+
+
 def test_there_is_a_japanese_catalog():
-    assert CATALOGS
+    # Given the Japanese catalogs: the foundation's and at least one per domain app
+    names = {str(p.relative_to(ROOT)) for p in CATALOGS}
+    assert "locale/ja/LC_MESSAGES/django.po" in names
+    assert {"contacts", "accounts", "portal"} <= {p.relative_to(ROOT).parts[0] for p in CATALOGS}
+    messages = {p: _simple_messages(p) for p in CATALOGS}
+    from django.utils import translation
+
+    for po_path, catalog in messages.items():
+        # a message only this catalog has (so no other catalog's translation can answer)
+        others = {m for other, c in messages.items() if other != po_path for m in c}
+        msgid = next(m for m in catalog if m not in others and "%" not in m)
+        # When Django translates it to Japanese
+        with translation.override("ja"):
+            translated = translation.gettext(msgid)
+        # Then the compiled catalog answers with its Japanese text
+        assert translated == catalog[msgid], (po_path, msgid)
+        assert translated != msgid
 
 
 @pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))

@@ -8,11 +8,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_logs_in_through_the_real_page_and_sees_the_dashboard(
-    page, live_server, workspace, owner, screenshot
+    page, live_server, workspace, owner, screenshot, axe_check
 ):
     # Given the staff login page in a real browser
     page.goto("/dashboard/")
     assert "/dashboard/login/" in page.url
+    axe_check(page, also_japanese=True)
     # When the owner types their email and password and presses the button
     page.get_by_label("Email").fill(owner.email)
     page.get_by_label("Password").fill(STAFF_PASSWORD)
@@ -21,6 +22,7 @@ def test_staff_logs_in_through_the_real_page_and_sees_the_dashboard(
     page.wait_for_url(f"**/dashboard/{workspace.slug}/")
     assert page.get_by_role("heading", name="Alpha Academy").is_visible()
     assert page.get_by_role("link", name="Settings").is_visible()
+    axe_check(page, also_japanese=True)
     path = screenshot(page, "staff-dashboard")
     assert path.stat().st_size > 5_000
     # And on a phone-sized screen the navigation is still reachable

@@ -88,11 +88,40 @@ def test_support_agent_sees_home_but_not_settings(workspace):
     assert client.get(f"/dashboard/{workspace.slug}/activity/").status_code == 403
 
 
-def test_admin_may_change_settings(workspace):
+def test_admin_may_change_settings(workspace, other_workspace):
+    from terakoya.activity.models import ActivityEvent
+    from terakoya.workspaces.models import Workspace
+
+    # Given an admin (not the owner) of the workspace
     admin = MembershipFactory(workspace=workspace, role=Role.ADMIN).user
     client = Client()
     client.force_login(admin)
     assert client.get(f"/dashboard/{workspace.slug}/settings/").status_code == 200
+    # When they save new settings
+    response = client.post(
+        f"/dashboard/{workspace.slug}/settings/",
+        {
+            "name": "アルファ塾",
+            "default_language": "ja",
+            "time_zone": "Asia/Tokyo",
+            "country": "JP",
+            "custom_domain": "",
+        },
+    )
+    # Then the settings are changed, shown, and the audit log names the admin
+    assert response.status_code == 302
+    changed = Workspace.objects.get(pk=workspace.pk)
+    assert (changed.name, changed.default_language, changed.time_zone) == (
+        "アルファ塾",
+        "ja",
+        "Asia/Tokyo",
+    )
+    page = client.get(f"/dashboard/{workspace.slug}/settings/").content.decode()
+    assert 'value="アルファ塾"' in page
+    event = ActivityEvent.objects.filter(workspace=workspace).latest("id")
+    assert event.actor_user == admin
+    # And another workspace is untouched
+    assert Workspace.objects.get(pk=other_workspace.pk).name == "Beta School"
 
 
 def test_member_of_two_workspaces_chooses_one(workspace, other_workspace, owner, owner_client):

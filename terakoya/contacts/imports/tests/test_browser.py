@@ -13,7 +13,7 @@ CP932_FILE = ("メールアドレス,氏名,タグ\n" + ROWS).encode("cp932")
 
 
 def test_import_a_cp932_file_through_the_pages(
-    page, live_server, workspace, owner, tmp_path, screenshot
+    page, live_server, workspace, owner, tmp_path, screenshot, axe_check
 ):
     path = tmp_path / "名簿.csv"
     path.write_bytes(CP932_FILE)
@@ -25,12 +25,15 @@ def test_import_a_cp932_file_through_the_pages(
     page.wait_for_url(f"**/dashboard/{workspace.slug}/")
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_role("link", name="Import contacts").click()
+    axe_check(page, also_japanese=True)
     # When a Shift_JIS file is uploaded, the suggested mapping kept and checked
     page.get_by_label("CSV file").set_input_files(str(path))
     page.get_by_role("button", name="Upload and continue").click()
     assert page.get_by_label("氏名").input_value() == "full_name"
+    axe_check(page)
     page.get_by_role("button", name="Check (dry run)").click()
     assert page.locator("#count-created").inner_text() == "40"
+    axe_check(page)
     assert Contact.objects.filter(workspace=workspace).count() == 0
     # And the import is run
     page.get_by_role("button", name="Run the import").click()
@@ -42,6 +45,7 @@ def test_import_a_cp932_file_through_the_pages(
     )
     page.get_by_text("The import is finished.").wait_for()
     assert page.locator("#result-created").inner_text() == "40"
+    axe_check(page, also_japanese=True)
     screenshot(page, "contact-import-result")
     assert Contact.objects.filter(workspace=workspace).count() == 40
     hanako = Contact.objects.get(workspace=workspace, email="user7@example.jp")
@@ -50,3 +54,4 @@ def test_import_a_cp932_file_through_the_pages(
     # And the contacts page lists them
     page.get_by_role("link", name="See your contacts").click()
     page.get_by_text("user7@example.jp").wait_for()
+    axe_check(page)

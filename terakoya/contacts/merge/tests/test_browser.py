@@ -10,7 +10,9 @@ from terakoya.core.factories import STAFF_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_whole_merge_flow_in_a_real_browser(page, live_server, workspace, owner, screenshot):
+def test_whole_merge_flow_in_a_real_browser(
+    page, live_server, workspace, owner, screenshot, axe_check
+):
     # Given two contacts of the same customer
     a = full_contact(workspace, "hanako@example.com", phone="")
     b = full_contact(workspace, "hanako.yamada@example.com", phone="+819012345678", language="ja")
@@ -24,6 +26,7 @@ def test_whole_merge_flow_in_a_real_browser(page, live_server, workspace, owner,
     # When they open the merge preview
     page.goto(f"/dashboard/{workspace.slug}/merge/?contacts={a.public_id},{b.public_id}")
     assert page.get_by_role("heading", name="Merge contacts").is_visible()
+    axe_check(page, also_japanese=True)
     path = screenshot(page, "merge-preview")
     assert path.stat().st_size > 10_000
     # And make the second contact the primary and update the preview
@@ -38,13 +41,16 @@ def test_whole_merge_flow_in_a_real_browser(page, live_server, workspace, owner,
     assert page.get_by_role("heading", name="Merged from").is_visible()
     assert page.get_by_text("hanako@example.com").first.is_visible()
     assert page.get_by_role("button", name="Undo merge").is_visible()
+    axe_check(page, also_japanese=True)
     screenshot(page, "merge-result")
     merge = Merge.objects.get()
     assert merge.primary_contact_id == b.pk
     assert not Contact.objects.filter(pk=a.pk).exists()
 
 
-def test_possible_duplicates_page_in_japanese(page, live_server, workspace, owner, screenshot):
+def test_possible_duplicates_page_in_japanese(
+    page, live_server, workspace, owner, screenshot, axe_check
+):
     from terakoya.contacts.merge.queries import compute_suggestions
     from terakoya.core.factories import ContactFactory
 
@@ -70,6 +76,8 @@ def test_possible_duplicates_page_in_japanese(page, live_server, workspace, owne
     # Then the pair is listed with its reason, in Japanese, with a way to merge it
     assert page.get_by_role("heading", name="重複の可能性").is_visible()
     assert page.get_by_text("表記の違う同じメールアドレス", exact=True).is_visible()
+    axe_check(page)
     screenshot(page, "merge-duplicates-ja")
     page.get_by_role("link", name="統合を確認").click()
     assert page.get_by_role("heading", name="連絡先を統合").is_visible()
+    axe_check(page)

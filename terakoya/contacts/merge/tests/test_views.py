@@ -214,3 +214,34 @@ def test_history_of_one_contact(owner_client, workspace):
         url(workspace, "history"), {"contact": other.public_id}
     ).content.decode()
     assert "s@example.com" not in body and "No merges yet." in body
+
+
+def test_merge_page_puts_one_period_after_a_twelve_hour_time(owner_client, workspace, owner):
+    import datetime as dt
+    import re
+
+    import time_machine
+
+    from terakoya.contacts.merge.services import merge_contacts, undo_merge
+
+    # given a merge made and undone in the afternoon (English shows "p.m.")
+    p = ContactFactory(workspace=workspace, email="p@example.com")
+    s = ContactFactory(workspace=workspace, email="s@example.com")
+    with time_machine.travel(dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC), tick=False):
+        merge = merge_contacts(
+            workspace,
+            contact_ids=[p.public_id, s.public_id],
+            primary_id=p.public_id,
+            confirm_email=p.email,
+            actor=owner,
+        )
+        merge = undo_merge(workspace, merge=merge, actor=owner)
+    # when staff open the merge's page
+    response = owner_client.get(url(workspace, "detail", merge.public_id))
+    body = response.content.decode()
+    # then the times read "… p.m. by …", never "p.m.."
+    assert response.status_code == 200
+    assert "p.m." in body
+    assert "p.m.." not in body and "a.m.." not in body
+    assert re.search(r"Merged on [^<]*p\.m\. by ", body)
+    assert re.search(r"Undone on [^<]*p\.m\. by ", body)

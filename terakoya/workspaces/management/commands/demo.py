@@ -5,10 +5,12 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_scopes import scope
 
+from terakoya.accounts.models import CustomerAccount
 from terakoya.accounts.services import set_customer_password
 from terakoya.contacts.models import Contact
 from terakoya.contacts.services import create_contact
@@ -75,10 +77,22 @@ class Command(BaseCommand):
                         password=credentials["customer_password"],
                         actor="demo",
                     )
+                # The demo passwords are printed only while they still work: the owner or the
+                # customer may have changed theirs since (or staff set a temporary one).
+                account = CustomerAccount.objects.filter(
+                    workspace=workspace, contact=customer
+                ).first()
+                customer_ok = bool(
+                    account
+                    and not account.must_change_password
+                    and check_password(credentials["customer_password"], account.password)
+                )
+            owner_ok = owner.check_password(credentials["owner_password"])
         credentials_file.write_text(json.dumps(credentials, indent=2))
         credentials_file.chmod(0o600)
 
         base = settings.TERAKOYA_BASE_URL
+        changed = "(password changed since the demo was set up: the demo password no longer works)"
         self.stdout.write(
             "\n".join(
                 [
@@ -86,8 +100,13 @@ class Command(BaseCommand):
                     "Terakoya demo workspace is ready.",
                     f"  Customer center: {workspace.public_url}/",
                     f"  Staff dashboard: {base}/dashboard/",
-                    f"  Owner login:     {OWNER_EMAIL} / {credentials['owner_password']}",
-                    f"  Customer login:  {CUSTOMER_EMAIL} / {credentials['customer_password']}",
+                    f"  Owner login:     {OWNER_EMAIL} / {credentials['owner_password']}"
+                    if owner_ok
+                    else f"  Owner login:     {OWNER_EMAIL} {changed}",
+                    f"  Customer login:  {CUSTOMER_EMAIL} / {credentials['customer_password']}"
+                    if customer_ok
+                    else f"  Customer login:  {CUSTOMER_EMAIL} {changed};"
+                    " sign in with an email code, or set a temporary password in the dashboard",
                     "",
                 ]
             )
