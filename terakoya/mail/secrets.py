@@ -1,4 +1,4 @@
-"""Secrets inside emails (ARCHITECTURE.md §4 rule 13).
+"""Secrets inside emails (docs/architecture.md, rule 13).
 
 An email function wraps every usable secret it puts into an email (a sign-in link's token, a
 code, a temporary password, a confirmation token) in a `Secret`. Templates and URLs only ever

@@ -1,4 +1,4 @@
-"""One function per staff email (ARCHITECTURE.md §4 rule 4)."""
+"""One function per staff email (docs/architecture.md, rule 4)."""
 
 from __future__ import annotations
 

@@ -104,9 +104,9 @@ def test_export_outside_the_views_scope_streams_every_row(owner_client, workspac
     assert rows[0][0] == "Email"
     by_email = {row[0]: row for row in rows[1:]}
     assert set(by_email) == {c.email for c in made}
-    assert by_email["member0@example.com"][1:3] == ["花子", "山田0"]
-    assert by_email["member7@example.com"][1:3] == ["健", "髙橋7"]
-    assert all(row[6] == "受講生" for row in rows[1:])
+    assert by_email["member0@example.com"][1:4] == ["山田0 花子", "花子", "山田0"]
+    assert by_email["member7@example.com"][1:4] == ["髙橋7 健", "健", "髙橋7"]
+    assert all(row[7] == "受講生" for row in rows[1:])
     assert "stranger@example.com" not in body
 
 
@@ -135,7 +135,7 @@ def test_bulk_export_of_selected_contacts_streams_every_selected_row(owner_clien
     # then exactly the selected contacts are in it, with their Japanese names
     rows = list(csv.reader(io.StringIO(body)))[1:]
     assert {row[0] for row in rows} == {c.email for c in chosen}
-    assert {row[2] for row in rows} == {c.last_name for c in chosen}
+    assert {row[3] for row in rows} == {c.last_name for c in chosen}
     assert response["Content-Disposition"].startswith('attachment; filename="contacts-alpha-')
 
 

@@ -28,14 +28,15 @@ def job(workspace, owner):
 
 
 def test_the_result_page_shows_errors_in_japanese(workspace, job, owner_client):
-    # Given an import with a bad and a repeated line, stored in English
+    # Given an import with a bad line (stored in English) and a repeated one
     assert "is not a valid email address" in str(job.errors)
     # When a Japanese reader opens the result
     owner_client.cookies["terakoya_language"] = "ja"
     body = owner_client.get(url("detail", workspace, job.public_id)).content.decode()
     # Then the errors are Japanese, with their values
     assert "「not-an-email」は有効なメールアドレスではありません。" in body
-    assert "このメールアドレスはファイルの3行目にもあります。" in body
+    # and the repeated line is combined with the first (no longer an error), said in Japanese
+    assert "4 行目（hanako@example.com）：3 行目と統合" in body
     assert "is not a valid email address" not in body
 
 
