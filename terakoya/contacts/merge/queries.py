@@ -64,6 +64,8 @@ def merged_into(workspace: Workspace, public_id: str) -> Contact | None:
     merges of that primary; None if it was never merged away (or the merge was undone)."""
     seen: set[str] = set()
     wanted = str(public_id)[:40]
+    if not wanted.isascii() or not wanted.isalnum():
+        return None  # not a public id (NUL bytes and the like never reach the database)
     while wanted and wanted not in seen and len(seen) < 10:
         seen.add(wanted)
         merges = (
